@@ -1,0 +1,63 @@
+"""Which question comes next: skip logic, the emergency stop, progress, and checks on a full set of answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from voice_guide.content import Content, Question
+from voice_guide.errors import AnswersError
+from voice_guide.triage import find_red_flags
+from voice_guide.urgency import Urgency
+
+
+def emergency_reached(content: Content, answers: Mapping[str, str]) -> bool:
+    """Whether an emergency red flag is already raised, which ends the questions."""
+    return any(f.level is Urgency.EMERGENCY for f in find_red_flags(content, answers))
+
+
+def next_question(content: Content, answers: Mapping[str, str]) -> Question | None:
+    """The first question, in file order, that applies and has no answer; None when the questions are done."""
+    if emergency_reached(content, answers):
+        return None
+    for question in content.questions:
+        if question.id not in answers and question.applies(answers):
+            return question
+    return None
+
+
+def _may_apply(question: Question, answers: Mapping[str, str]) -> bool:
+    """True unless an answer already given rules the question out."""
+    return all(c.question not in answers or c.holds(answers) for c in question.ask_if)
+
+
+def progress(content: Content, answers: Mapping[str, str], current: Question) -> tuple[int, int]:
+    """(number of the current question, estimated total) for "Question 3 of about 9"."""
+    answered = sum(1 for q in content.questions if q.id in answers)
+    remaining = sum(1 for q in content.questions if q.id not in answers and _may_apply(q, answers))
+    number = answered + 1
+    return number, max(number, answered + remaining)
+
+
+def check_answers(content: Content, answers: Mapping[str, str]) -> None:
+    """Raise AnswersError unless ``answers`` is a complete, consistent set, as the questionnaire would collect."""
+    known = {q.id: q for q in content.questions}
+    for question_id, option_id in answers.items():
+        if question_id not in known:
+            raise AnswersError(f"unknown question {question_id!r} (see 'voice-guide questions')")
+        options = [o.id for o in known[question_id].options]
+        if option_id not in options:
+            raise AnswersError(f"question {question_id!r} has no option {option_id!r} (options: {', '.join(options)})")
+    asked: dict[str, str] = {}
+    for question in content.questions:
+        if emergency_reached(content, asked):
+            break
+        if not question.applies(asked):
+            continue
+        if question.id not in answers:
+            raise AnswersError(f"missing an answer to {question.id!r}: {question.text}")
+        asked[question.id] = answers[question.id]
+    extra = sorted(set(answers) - set(asked))
+    if extra:
+        raise AnswersError(
+            f"answers given to questions that would not be asked after the earlier answers: {', '.join(extra)}"
+        )

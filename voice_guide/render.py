@@ -1,0 +1,58 @@
+"""Dialog events as words: lines to print (keyboard, screen readers) and text to speak (voice).
+
+Printed text is plain and linear: no colour, no cursor movement, one idea per line, so a screen reader reads it well.
+"""
+
+from __future__ import annotations
+
+from voice_guide.content import Content, Option
+from voice_guide.dialog import Ask, ChangeRate, Confirm, End, Event, OfferKeyboard, Result, Say, options_text
+from voice_guide.report import result_paragraphs
+
+
+def _numbered(options: tuple[Option, ...]) -> list[str]:
+    return [f"  {index}. {option.text}" for index, option in enumerate(options, start=1)]
+
+
+def printed_lines(content: Content, event: Event) -> list[str]:
+    """What the keyboard front end prints for one event (an empty list for events with no text)."""
+    if isinstance(event, Say):
+        return [event.text]
+    if isinstance(event, Ask):
+        question = event.question
+        lines = ["", content.phrase("progress", number=event.number, total=event.total), question.text]
+        lines += _numbered(question.options)
+        if event.again:
+            lines.append(content.phrase("number_hint", count=len(question.options)))
+        return lines
+    if isinstance(event, Confirm):
+        return [content.phrase("confirm", answer=event.option.text), *_numbered(content.confirm_options)]
+    if isinstance(event, Result):
+        lines = [""]
+        for paragraph in result_paragraphs(content, event.assessment, spoken=False):
+            lines += [paragraph, ""]
+        return lines
+    if isinstance(event, ChangeRate | OfferKeyboard | End):
+        return []
+    raise TypeError(f"unknown event {event!r}")  # pragma: no cover
+
+
+def spoken_text(content: Content, event: Event) -> str:
+    """What the voice front end says for one event ("" for events with no words)."""
+    if isinstance(event, Say):
+        return event.text
+    if isinstance(event, Ask):
+        question = event.question
+        text = f"{content.phrase('progress', number=event.number, total=event.total)} {question.text}"
+        if event.read_options:
+            text += " " + content.phrase("options_intro", options=options_text(content, question.options))
+        return text
+    if isinstance(event, Confirm):
+        return content.phrase("confirm", answer=event.option.text)
+    if isinstance(event, Result):
+        return " ".join(result_paragraphs(content, event.assessment, spoken=True))
+    if isinstance(event, OfferKeyboard):
+        return content.phrase("offer_keyboard")
+    if isinstance(event, ChangeRate | End):
+        return ""
+    raise TypeError(f"unknown event {event!r}")  # pragma: no cover
