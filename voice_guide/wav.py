@@ -27,7 +27,7 @@ def resample(samples: npt.NDArray[np.int16], rate: int, target: int = SAMPLE_RAT
         return samples
     import soxr  # a small, well-kept resampler; imported here so the keyboard mode never needs it
 
-    out = soxr.resample(samples.astype(np.float32), rate, target)
+    out: npt.NDArray[np.float32] = soxr.resample(samples.astype(np.float32), rate, target)
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
