@@ -35,7 +35,7 @@ from typing import Any
 from voice_guide.errors import ContentError
 from voice_guide.urgency import Urgency
 
-COMMAND_IDS: tuple[str, ...] = ("repeat", "slower", "faster", "help", "back", "restart", "quit")
+COMMAND_IDS: tuple[str, ...] = ("repeat", "slower", "faster", "help", "back", "restart", "quit", "keyboard")
 """Commands the dialog understands. Their words live in commands.toml."""
 
 PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
@@ -61,6 +61,7 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "faster": frozenset(),
     "rate_only_voice": frozenset(),
     "offer_keyboard": frozenset(),
+    "already_keyboard": frozenset(),
     "emergency_stop": frozenset(),
     "result_intro": frozenset(),
     "result_urgency": frozenset({"title"}),

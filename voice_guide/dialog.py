@@ -103,6 +103,11 @@ class OfferKeyboard:
 
 
 @dataclass(frozen=True)
+class SwitchToKeyboard:
+    """The person asked to type instead of speaking: the session continues on the keyboard, answers kept."""
+
+
+@dataclass(frozen=True)
 class End:
     """The conversation is over."""
 
@@ -110,7 +115,7 @@ class End:
     """True when the person had reached their result."""
 
 
-Event = Say | Ask | Confirm | Result | ChangeRate | OfferKeyboard | End
+Event = Say | Ask | Confirm | Result | ChangeRate | OfferKeyboard | SwitchToKeyboard | End
 
 
 class Dialog:
@@ -199,6 +204,12 @@ class Dialog:
             return [Say(self.content.phrase("result_after"))]
         return self._not_understood(self.content.phrase("no_input"))
 
+    def not_understood(self) -> list[Event]:
+        """Something was heard but none of it could be used (e.g. speech outside the grammar)."""
+        if self._state is State.RESULT:
+            return [Say(self.content.phrase("result_after"))]
+        return self._not_understood(self.content.phrase("not_understood"))
+
     def hear(self, heard: str) -> list[Event]:
         """Handle one thing heard or typed."""
         if self._state is State.ENDED:
@@ -211,7 +222,7 @@ class Dialog:
         if self._state is State.RESULT:
             return [Say(self.content.phrase("result_after"))]
         if isinstance(match, NoMatch):
-            return self._not_understood(self.content.phrase("not_understood"))
+            return self.not_understood()
         if self._state is State.CONFIRMING:
             return self._confirmed(match)
         if match.decision is Decision.CONFIRM:
@@ -231,6 +242,10 @@ class Dialog:
             return [Say(phrase("restarted")), *self._advance()]
         if command == "back":
             return self._back()
+        if command == "keyboard":
+            if self.mode is Mode.KEYBOARD:
+                return [Say(phrase("already_keyboard")), *self._repeat(read_options=False)]
+            return [SwitchToKeyboard()]
         if command in ("slower", "faster"):
             if self.mode is not Mode.VOICE:
                 return [Say(phrase("rate_only_voice")), *self._repeat(read_options=False)]

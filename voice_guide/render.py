@@ -6,7 +6,18 @@ Printed text is plain and linear: no colour, no cursor movement, one idea per li
 from __future__ import annotations
 
 from voice_guide.content import Content, Option
-from voice_guide.dialog import Ask, ChangeRate, Confirm, End, Event, OfferKeyboard, Result, Say, options_text
+from voice_guide.dialog import (
+    Ask,
+    ChangeRate,
+    Confirm,
+    End,
+    Event,
+    OfferKeyboard,
+    Result,
+    Say,
+    SwitchToKeyboard,
+    options_text,
+)
 from voice_guide.report import result_paragraphs
 
 
@@ -32,7 +43,9 @@ def printed_lines(content: Content, event: Event) -> list[str]:
         for paragraph in result_paragraphs(content, event.assessment, spoken=False):
             lines += [paragraph, ""]
         return lines
-    if isinstance(event, ChangeRate | OfferKeyboard | End):
+    if isinstance(event, OfferKeyboard):
+        return [content.phrase("offer_keyboard")]
+    if isinstance(event, ChangeRate | SwitchToKeyboard | End):
         return []
     raise TypeError(f"unknown event {event!r}")  # pragma: no cover
 
@@ -53,6 +66,6 @@ def spoken_text(content: Content, event: Event) -> str:
         return " ".join(result_paragraphs(content, event.assessment, spoken=True))
     if isinstance(event, OfferKeyboard):
         return content.phrase("offer_keyboard")
-    if isinstance(event, ChangeRate | End):
+    if isinstance(event, ChangeRate | SwitchToKeyboard | End):
         return ""
     raise TypeError(f"unknown event {event!r}")  # pragma: no cover

@@ -1,8 +1,8 @@
 """Running one conversation: the loop shared by every front end, and the switch from voice to keyboard.
 
 A front end is anything with a ``mode``, a way to present events and a way to hear the next answer. When a voice
-front end fails (no microphone, device unplugged, recognizer broken), the session continues with the fallback front
-end, keeping every answer given so far.
+front end fails (no microphone, device unplugged, recognizer broken), or the person asks to type, the session
+continues with the fallback front end, keeping every answer given so far.
 """
 
 from __future__ import annotations
@@ -13,10 +13,23 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from voice_guide.dialog import Dialog, End, Event, Mode
+from voice_guide.dialog import Dialog, End, Event, Mode, SwitchToKeyboard
 from voice_guide.errors import VoiceGuideError
 
 log = logging.getLogger(__name__)
+
+
+class Unheard(Enum):
+    """What a voice front end heard when it was not words."""
+
+    SILENCE = "silence"
+    """Nobody spoke before the no-input timeout."""
+    UNRECOGNIZED = "unrecognized"
+    """Someone spoke, but nothing that can be said at this question was recognized."""
+
+
+Heard = str | Unheard | None
+"""Text heard or typed; an Unheard reason; or None at the end of input."""
 
 
 class Frontend(Protocol):
@@ -27,11 +40,8 @@ class Frontend(Protocol):
     def show(self, events: Sequence[Event]) -> None:
         """Present events (print and/or speak)."""
 
-    def listen(self, dialog: Dialog) -> str | None:
-        """The next thing heard or typed; "" when nothing was heard; None at the end of input.
-
-        May raise VoiceGuideError when the input device fails; the session then falls back.
-        """
+    def listen(self, dialog: Dialog) -> Heard:
+        """The next thing heard or typed. May raise VoiceGuideError when the input device fails."""
 
     def notice(self, text: str) -> None:
         """Tell the person something outside the dialog (e.g. that the guide switched to the keyboard)."""
@@ -55,41 +65,66 @@ class SessionResult:
     """Whether the session switched to the fallback front end."""
 
 
+class _SwitchFrontend(Exception):  # noqa: N818 - control flow, not an error
+    """Internal: move the conversation to the fallback front end."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def run_session(dialog: Dialog, frontend: Frontend, fallback: Frontend | None = None) -> SessionResult:
-    """Run a conversation to its end. ``fallback`` takes over if ``frontend`` fails."""
-    fell_back = False
+    """Run a conversation to its end. ``fallback`` takes over if ``frontend`` fails or the person asks to type."""
     current = frontend
     dialog.mode = current.mode
     events: list[Event] = dialog.start()
     while True:
         try:
-            current.show(events)
-        except VoiceGuideError as error:
-            if fallback is None or current is fallback:
+            _show(current, events, fallback)
+            ended = next((e for e in events if isinstance(e, End)), None)
+            if ended is not None:
+                return SessionResult(Outcome.COMPLETED if ended.completed else Outcome.QUIT, current is not frontend)
+            heard = _listen(current, dialog, fallback)
+        except _SwitchFrontend as switch:
+            if fallback is None:  # pragma: no cover - _show/_listen only switch when there is a fallback
                 raise
             answers = dialog.answers
-            current, fell_back = _fall_back(current, fallback, error)
-            events = dialog.resume(answers, fallback.mode)
-            continue
-        ended = next((e for e in events if isinstance(e, End)), None)
-        if ended is not None:
-            return SessionResult(Outcome.COMPLETED if ended.completed else Outcome.QUIT, fell_back)
-        try:
-            heard = current.listen(dialog)
-        except VoiceGuideError as error:
-            if fallback is None or current is fallback:
-                raise
-            answers = dialog.answers
-            current, fell_back = _fall_back(current, fallback, error)
+            log.warning("switching from %s to %s: %s", current.mode.value, fallback.mode.value, switch.reason)
+            if switch.reason:
+                fallback.notice(switch.reason)
+            current = fallback
             events = dialog.resume(answers, fallback.mode)
             continue
         if heard is None:
             completed = dialog.assessment is not None
-            return SessionResult(Outcome.COMPLETED if completed else Outcome.END_OF_INPUT, fell_back)
-        events = dialog.hear(heard)
+            return SessionResult(Outcome.COMPLETED if completed else Outcome.END_OF_INPUT, current is not frontend)
+        if heard is Unheard.SILENCE:
+            events = dialog.silence()
+        elif heard is Unheard.UNRECOGNIZED:
+            events = dialog.not_understood()
+        else:
+            events = dialog.hear(heard)
 
 
-def _fall_back(current: Frontend, fallback: Frontend, error: VoiceGuideError) -> tuple[Frontend, bool]:
-    log.warning("front end %s failed, falling back: %s", current.mode.value, error)
-    fallback.notice(f"{error} Continuing with the keyboard; your answers so far are kept.")
-    return fallback, True
+def _can_switch(current: Frontend, fallback: Frontend | None) -> bool:
+    return fallback is not None and current is not fallback
+
+
+def _show(current: Frontend, events: Sequence[Event], fallback: Frontend | None) -> None:
+    try:
+        current.show(events)
+    except VoiceGuideError as error:
+        if not _can_switch(current, fallback):
+            raise
+        raise _SwitchFrontend(f"{error} Continuing with the keyboard; your answers so far are kept.") from error
+    if any(isinstance(e, SwitchToKeyboard) for e in events) and _can_switch(current, fallback):
+        raise _SwitchFrontend("")
+
+
+def _listen(current: Frontend, dialog: Dialog, fallback: Frontend | None) -> Heard:
+    try:
+        return current.listen(dialog)
+    except VoiceGuideError as error:
+        if not _can_switch(current, fallback):
+            raise
+        raise _SwitchFrontend(f"{error} Continuing with the keyboard; your answers so far are kept.") from error
