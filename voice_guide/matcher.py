@@ -10,6 +10,8 @@ Score of one phrase (0-100): the larger of
   - when the phrase's words occur together inside a longer input ("yes I think so" contains "yes"):
     ``CONTAINED_BASE + (100 - CONTAINED_BASE) * len(phrase) / len(input)``, so a short word lost in a long
     sentence is only enough to confirm, never to accept.
+When the best target only wins by being inside the input and another target is inside it too ("yes no"), the
+person said two things: re-ask.
 """
 
 from __future__ import annotations
@@ -149,13 +151,20 @@ class Matcher:
             return NoMatch(0.0, "")
         tokens = tuple(text.split())
         best: dict[Option | Command, tuple[float, _Candidate]] = {}
+        contained: set[Option | Command] = set()
         for candidate in self.candidates(options):
-            score = _score(text, tokens, candidate)
+            score, inside = _score(text, tokens, candidate)
+            if inside:
+                contained.add(candidate.target)
             if candidate.target not in best or score > best[candidate.target][0]:
                 best[candidate.target] = (score, candidate)
         ranked = sorted(best.values(), key=lambda item: -item[0])
         top_score, top = ranked[0]
         margin = top_score - ranked[1][0] if len(ranked) > 1 else 100.0
+        if len(contained) > 1 and fuzz.ratio(text, top.phrase) < top_score:
+            # The best target only won by being inside the input, and another target is inside it too
+            # ("yes no", "no, go back"): the person said two things, so ask again.
+            return NoMatch(top_score, top.phrase)
         policy = self.policy
         if top_score >= policy.accept_score and margin >= policy.accept_margin:
             decision = Decision.ACCEPT
@@ -170,10 +179,12 @@ class Matcher:
         return OptionMatch(top.target, top_score, margin, top.phrase, decision)
 
 
-def _score(text: str, tokens: tuple[str, ...], candidate: _Candidate) -> float:
+def _score(text: str, tokens: tuple[str, ...], candidate: _Candidate) -> tuple[float, bool]:
+    """(score, whether the phrase occurs as whole words inside a longer input)."""
     score = fuzz.ratio(text, candidate.phrase)
     size = len(candidate.tokens)
-    if size < len(tokens) and any(tokens[i : i + size] == candidate.tokens for i in range(len(tokens) - size + 1)):
+    inside = size < len(tokens) and any(tokens[i : i + size] == candidate.tokens for i in range(len(tokens) - size + 1))
+    if inside:
         contained = CONTAINED_BASE + (100.0 - CONTAINED_BASE) * len(candidate.phrase) / len(text)
         score = max(score, contained)
-    return float(score)
+    return float(score), inside
