@@ -385,7 +385,7 @@ def load_content(directory: Path | None = None) -> Content:
     if "confirm" not in option_sets:
         raise ContentError("option_sets.toml", "confirm", "the option set used to confirm answers is missing")
     questions = _load_questions(directory, option_sets)
-    _check_phrases_apart(questions, commands, ordinals)
+    _check_phrases_apart(option_sets, questions, commands, ordinals)
     red_flags = _load_red_flags(directory, sources, questions)
     causes = _load_causes(directory, sources, questions)
     return Content(
@@ -568,37 +568,50 @@ def _check_condition(
 
 
 def _check_reachable(reader: _Reader, questions: list[Question]) -> None:
-    """Every question must be asked for at least one combination of earlier answers."""
-    reachable: dict[str, frozenset[str]] = {}
-    """For each reachable question, the option ids that can be answered to it."""
+    """Every question must be asked for at least one combination of earlier answers.
+
+    Conditions only join with "and", so a question can be asked exactly when, for each earlier question that its
+    conditions depend on (directly, or through the conditions of the questions they name), some answer satisfies
+    every condition on it at once.
+    """
+    needs: dict[str, dict[str, frozenset[str]]] = {}
+    """For each question, the answers earlier questions must have been given for it to be asked."""
     for index, question in enumerate(questions):
+        allowed: dict[str, frozenset[str]] = {}
         for condition in question.ask_if:
-            possible = reachable.get(condition.question, frozenset())
-            if not possible & condition.any_of:
-                raise reader.fail(
-                    f"question[{index}].ask_if",
-                    f"question {question.id!r} can never be asked: {condition.question!r} is never answered "
-                    f"with {', '.join(sorted(condition.any_of))}",
-                )
-        if _conditions_satisfiable(question.ask_if):
-            reachable[question.id] = frozenset(o.id for o in question.options)
-        else:
-            raise reader.fail(f"question[{index}].ask_if", f"question {question.id!r} has conditions that contradict")
-
-
-def _conditions_satisfiable(conditions: tuple[Condition, ...]) -> bool:
-    allowed: dict[str, frozenset[str]] = {}
-    for condition in conditions:
-        allowed[condition.question] = allowed.get(condition.question, condition.any_of) & condition.any_of
-    return all(allowed.values())
+            for earlier, any_of in (*needs[condition.question].items(), (condition.question, condition.any_of)):
+                allowed[earlier] = allowed.get(earlier, any_of) & any_of
+        impossible = [earlier for earlier, any_of in allowed.items() if not any_of]
+        if impossible:
+            raise reader.fail(
+                f"question[{index}].ask_if",
+                f"question {question.id!r} can never be asked: no answer to {impossible[0]!r} satisfies its "
+                "conditions together with those of the questions they depend on",
+            )
+        needs[question.id] = allowed
 
 
 def _check_phrases_apart(
-    questions: tuple[Question, ...], commands: tuple[Command, ...], ordinals: tuple[tuple[str, ...], ...]
+    option_sets: Mapping[str, tuple[Option, ...]],
+    questions: tuple[Question, ...],
+    commands: tuple[Command, ...],
+    ordinals: tuple[tuple[str, ...], ...],
 ) -> None:
-    """No option phrase may equal a command word or an ordinal word: the person could not be understood."""
+    """No option phrase may equal a command word or an ordinal word: the person could not be understood.
+
+    Option sets (including ``confirm``, which no question uses) are checked first, so a clash in a set is reported
+    in option_sets.toml rather than at the first question that uses the set.
+    """
     reserved = {normalize_phrase(w): f"command {c.id!r}" for c in commands for w in c.words}
     reserved.update({normalize_phrase(w): f"ordinal {i + 1}" for i, words in enumerate(ordinals) for w in words})
+    for name, options in option_sets.items():
+        for index, option in enumerate(options):
+            for phrase in option.phrases:
+                clash = reserved.get(normalize_phrase(phrase))
+                if clash:
+                    raise ContentError(
+                        "option_sets.toml", f"{name}.option[{index}]", f"phrase {phrase!r} is also a word of {clash}"
+                    )
     for index, question in enumerate(questions):
         for option in question.options:
             for phrase in option.phrases:

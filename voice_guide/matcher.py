@@ -151,13 +151,19 @@ class Matcher:
             return NoMatch(0.0, "")
         tokens = tuple(text.split())
         best: dict[Option | Command, tuple[float, _Candidate]] = {}
-        contained: set[Option | Command] = set()
+        found: list[tuple[int, int, Option | Command]] = []  # phrases inside the input: (start, end token, target)
         for candidate in self.candidates(options):
-            score, inside = _score(text, tokens, candidate)
-            if inside:
-                contained.add(candidate.target)
+            score, starts = _score(text, tokens, candidate)
+            found.extend((start, start + len(candidate.tokens), candidate.target) for start in starts)
             if candidate.target not in best or score > best[candidate.target][0]:
                 best[candidate.target] = (score, candidate)
+        # A phrase inside a longer phrase that was said does not count on its own: "well I don't know" holds the
+        # "no" phrase "I don't", but only as part of "I don't know".
+        contained = {
+            target
+            for start, end, target in found
+            if not any(s <= start and end <= e and e - s > end - start for s, e, _ in found)
+        }
         ranked = sorted(best.values(), key=lambda item: -item[0])
         top_score, top = ranked[0]
         margin = top_score - ranked[1][0] if len(ranked) > 1 else 100.0
@@ -179,12 +185,14 @@ class Matcher:
         return OptionMatch(top.target, top_score, margin, top.phrase, decision)
 
 
-def _score(text: str, tokens: tuple[str, ...], candidate: _Candidate) -> tuple[float, bool]:
-    """(score, whether the phrase occurs as whole words inside a longer input)."""
+def _score(text: str, tokens: tuple[str, ...], candidate: _Candidate) -> tuple[float, list[int]]:
+    """(score, the token positions where the phrase occurs as whole words inside a longer input)."""
     score = fuzz.ratio(text, candidate.phrase)
     size = len(candidate.tokens)
-    inside = size < len(tokens) and any(tokens[i : i + size] == candidate.tokens for i in range(len(tokens) - size + 1))
-    if inside:
+    starts = [i for i in range(len(tokens) - size + 1) if tokens[i : i + size] == candidate.tokens]
+    if size == len(tokens):
+        starts = []  # the whole input, not inside it
+    if starts:
         contained = CONTAINED_BASE + (100.0 - CONTAINED_BASE) * len(candidate.phrase) / len(text)
         score = max(score, contained)
-    return float(score), inside
+    return float(score), starts
