@@ -200,12 +200,16 @@ class Dialog:
 
     def silence(self) -> list[Event]:
         """Nothing was heard (voice) or an empty line was typed."""
+        if self._state is State.ENDED:
+            return []
         if self._state is State.RESULT:
             return [Say(self.content.phrase("result_after"))]
         return self._not_understood(self.content.phrase("no_input"))
 
     def not_understood(self) -> list[Event]:
         """Something was heard but none of it could be used (e.g. speech outside the grammar)."""
+        if self._state is State.ENDED:
+            return []
         if self._state is State.RESULT:
             return [Say(self.content.phrase("result_after"))]
         return self._not_understood(self.content.phrase("not_understood"))
@@ -337,6 +341,8 @@ class Dialog:
 
     def _back(self) -> list[Event]:
         self._pending = None
+        if self._state is State.CONFIRMING:
+            self._state = State.ASKING  # the answer being confirmed is dropped, not kept waiting for a yes or no
         if not self._answers:
             return [Say(self.content.phrase("back_at_start")), *self._repeat(read_options=True)]
         last = next(reversed(self._answers))

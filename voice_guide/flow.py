@@ -25,15 +25,17 @@ def next_question(content: Content, answers: Mapping[str, str]) -> Question | No
     return None
 
 
-def _may_apply(question: Question, answers: Mapping[str, str]) -> bool:
-    """True unless an answer already given rules the question out."""
-    return all(c.question not in answers or c.holds(answers) for c in question.ask_if)
-
-
 def progress(content: Content, answers: Mapping[str, str], current: Question) -> tuple[int, int]:
     """(number of the current question, estimated total) for "Question 3 of about 9"."""
+    # Questions answered, or that may still be asked: neither an answer given nor a question skipped rules them out.
+    possible: set[str] = set()
+    for question in content.questions:
+        if question.id in answers or all(
+            c.holds(answers) if c.question in answers else c.question in possible for c in question.ask_if
+        ):
+            possible.add(question.id)
     answered = sum(1 for q in content.questions if q.id in answers)
-    remaining = sum(1 for q in content.questions if q.id not in answers and _may_apply(q, answers))
+    remaining = len(possible) - answered
     number = answered + 1
     return number, max(number, answered + remaining)
 

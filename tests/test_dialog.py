@@ -1,0 +1,371 @@
+"""The dialog state machine, driven through the conversation harness: what the person says, what the guide says."""
+
+from __future__ import annotations
+
+import pytest
+from conversation import converse, heard_until_result, run_conversation
+
+from voice_guide.content import Content
+from voice_guide.dialog import (
+    Ask,
+    ChangeRate,
+    Confirm,
+    End,
+    Mode,
+    OfferKeyboard,
+    Result,
+    Say,
+    SayKind,
+    State,
+    SwitchToKeyboard,
+)
+from voice_guide.urgency import Urgency
+
+PROSTATE_PATH = {"body": "prostate", "pattern": "new"}
+"""Answers (by option text) for a person with a prostate; every other question is answered "No"."""
+
+
+def progress(content: Content, number: int, total: int) -> str:
+    return content.phrase("progress", number=number, total=total)
+
+
+def readback(content: Content, question_id: str, answer: str) -> str:
+    return content.phrase("readback", answer=answer, topic=content.question(question_id).topic)
+
+
+# ---- starting and answering ------------------------------------------------------------------------------------
+
+
+def test_start_greets_warns_and_asks_the_first_question(content: Content) -> None:
+    first = content.questions[0]
+    said = run_conversation(content, heard=[])
+    assert said == [
+        content.phrase("welcome"),
+        content.phrase("disclaimer"),
+        content.phrase("emergency_first"),
+        content.phrase("how_to_answer_keyboard"),
+        progress(content, 1, len(content.questions)),
+        first.text,
+        "  1. Yes",
+        "  2. No",
+        "  3. Not sure",
+    ]
+
+
+def test_voice_start_reads_the_options_and_voice_instructions(content: Content) -> None:
+    said = run_conversation(content, heard=[], mode=Mode.VOICE)
+    assert content.phrase("how_to_answer_voice") in said
+    assert said[-1].endswith(content.phrase("options_intro", options="Yes, No, or Not sure"))
+
+
+def test_a_clear_answer_is_read_back_and_the_next_question_asked(content: Content) -> None:
+    t = converse(content, heard=["no"])
+    assert t.last[:3] == [
+        readback(content, "rf_numbness", "No"),
+        progress(content, 2, len(content.questions)),
+        content.question("rf_control").text,
+    ]
+    assert t.dialog.answers == {"rf_numbness": "no"}
+    assert t.events[-1][0] == Say(readback(content, "rf_numbness", "No"), SayKind.READBACK)
+
+
+def test_typed_number_answers(content: Content) -> None:
+    t = converse(content, heard=["2", "3"])
+    assert t.dialog.answers == {"rf_numbness": "no", "rf_control": "not_sure"}
+
+
+def test_unsure_answer_is_confirmed_then_yes_accepts_it(content: Content) -> None:
+    t = converse(content, heard=["no", "noo"])
+    assert t.last == [content.phrase("confirm", answer="No"), "  1. Yes", "  2. No"]
+    assert t.dialog.state is State.CONFIRMING
+    assert "rf_control" not in t.dialog.answers
+
+    t = converse(content, heard=["yes"], dialog=t.dialog)
+    assert t.last[0] == readback(content, "rf_control", "No")
+    assert t.dialog.answers == {"rf_numbness": "no", "rf_control": "no"}
+    assert t.dialog.question == content.question("rf_confusion")
+
+
+def test_confirm_answered_by_typed_number(content: Content) -> None:
+    t = converse(content, heard=["no", "noo", "1"])
+    assert t.dialog.answers == {"rf_numbness": "no", "rf_control": "no"}
+
+
+def test_unsure_answer_is_confirmed_then_no_asks_again(content: Content) -> None:
+    t = converse(content, heard=["no", "noo", "no"])
+    assert t.last[0] == content.phrase("not_confirmed")
+    assert content.question("rf_control").text in t.last
+    assert t.dialog.answers == {"rf_numbness": "no"}
+    assert t.dialog.state is State.ASKING
+
+
+def test_unclear_answer_to_a_confirmation_asks_for_yes_or_no(content: Content) -> None:
+    t = converse(content, heard=["no", "noo", "purple"])
+    assert t.last[:3] == [
+        content.phrase("not_understood"),
+        content.phrase("confirm_options"),
+        content.phrase("confirm", answer="No"),
+    ]
+    assert t.dialog.state is State.CONFIRMING
+
+
+def test_unclear_input_is_reasked_with_the_options_never_forced(content: Content) -> None:
+    t = converse(content, heard=["purple"])
+    assert t.last == [
+        content.phrase("not_understood"),
+        progress(content, 1, len(content.questions)),
+        content.questions[0].text,
+        "  1. Yes",
+        "  2. No",
+        "  3. Not sure",
+        content.phrase("number_hint", count=3),
+    ]
+    assert t.dialog.answers == {}
+
+
+@pytest.mark.parametrize("heard", ["yes no", "what time is it"])
+def test_unclear_input_by_voice_reads_the_options(content: Content, heard: str) -> None:
+    t = converse(content, heard=[heard], mode=Mode.VOICE)
+    assert t.last[0] == content.phrase("not_understood")
+    assert t.last[1].endswith(content.phrase("options_intro", options="Yes, No, or Not sure"))
+    assert t.dialog.answers == {}
+
+
+def test_silence_is_told_apart_and_reasked(content: Content) -> None:
+    t = converse(content, heard=[""], mode=Mode.VOICE)
+    assert t.last[0] == content.phrase("no_input")
+    assert t.last[1].startswith(progress(content, 1, len(content.questions)))
+    assert t.dialog.answers == {}
+    assert run_conversation(content, heard=["   "])[-7] == content.phrase("no_input")
+
+
+# ---- commands --------------------------------------------------------------------------------------------------
+
+
+def test_repeat_asks_the_same_question_again(content: Content) -> None:
+    t = converse(content, heard=["no", "repeat"])
+    assert t.last[:2] == [progress(content, 2, len(content.questions)), content.question("rf_control").text]
+    assert t.dialog.answers == {"rf_numbness": "no"}
+
+
+def test_repeat_while_confirming_repeats_the_confirmation(content: Content) -> None:
+    t = converse(content, heard=["noo", "say that again"])
+    assert t.last == [content.phrase("confirm", answer="No"), "  1. Yes", "  2. No"]
+
+
+def test_help_explains_and_adds_the_question_s_own_help(content: Content) -> None:
+    first = content.questions[0]
+    assert first.help
+    t = converse(content, heard=["help"])
+    assert t.last[:4] == [content.phrase("help"), first.help, progress(content, 1, len(content.questions)), first.text]
+
+
+def test_help_at_a_question_without_its_own_help(content: Content) -> None:
+    vomiting = content.question("rf_vomiting")
+    assert vomiting.help == ""
+    heard = heard_until_result(content, PROSTATE_PATH)[: content.questions.index(vomiting)]
+    t = converse(content, heard=[*heard, "what can I say"])
+    assert t.dialog.question == vomiting
+    assert t.last[0] == content.phrase("help")
+    assert t.last[1] == progress(content, len(heard) + 1, len(content.questions))
+
+
+def test_back_at_the_first_question_says_there_is_nothing_to_go_back_to(content: Content) -> None:
+    t = converse(content, heard=["back"])
+    assert t.last[:3] == [
+        content.phrase("back_at_start"),
+        progress(content, 1, len(content.questions)),
+        content.questions[0].text,
+    ]
+
+
+def test_back_goes_to_the_previous_question_and_forgets_its_answer(content: Content) -> None:
+    t = converse(content, heard=["no", "no", "go back"])
+    assert t.last[:3] == [
+        content.phrase("going_back", topic=content.question("rf_control").topic),
+        progress(content, 2, len(content.questions)),
+        content.question("rf_control").text,
+    ]
+    assert t.dialog.answers == {"rf_numbness": "no"}
+
+
+def test_back_while_confirming_the_first_answer_cancels_the_confirmation(content: Content) -> None:
+    """After "back", "No" answers the question; it is not taken as "no, that's not what I said"."""
+    t = converse(content, heard=["noo", "back"])
+    assert t.last[0] == content.phrase("back_at_start")
+    assert t.dialog.state is State.ASKING
+    t = converse(content, heard=["no"], dialog=t.dialog)
+    assert t.dialog.answers == {"rf_numbness": "no"}
+
+
+def test_going_back_from_the_result_and_changing_an_answer_changes_the_result(content: Content) -> None:
+    heard = heard_until_result(content, PROSTATE_PATH)
+    t = converse(content, heard=heard)
+    before = t.dialog.assessment
+    assert before is not None
+    assert t.dialog.state is State.RESULT
+    last = list(t.dialog.answers)[-1]
+    assert last == "prostate_pain"
+
+    t = converse(content, heard=["back"], dialog=t.dialog)
+    assert t.last[0] == content.phrase("going_back", topic=content.question(last).topic)
+    assert t.dialog.state is State.ASKING
+    assert t.dialog.assessment is None
+
+    t = converse(content, heard=["yes"], dialog=t.dialog)
+    after = t.dialog.assessment
+    assert after is not None
+    assert "prostatitis" not in [f.cause.id for f in before.causes]
+    assert "prostatitis" in [f.cause.id for f in after.causes]
+    assert any("Prostatitis" in line for line in t.last)
+
+
+def test_back_twice_then_new_answers(content: Content) -> None:
+    t = converse(content, heard=["no", "no", "back", "back", "not sure"])
+    assert t.dialog.answers == {"rf_numbness": "not_sure"}
+
+
+def test_start_over_forgets_every_answer(content: Content) -> None:
+    t = converse(content, heard=["no", "no", "start over"])
+    assert t.last[:3] == [
+        content.phrase("restarted"),
+        progress(content, 1, len(content.questions)),
+        content.questions[0].text,
+    ]
+    assert t.dialog.answers == {}
+
+
+def test_quit_before_the_result_ends_unfinished(content: Content) -> None:
+    t = converse(content, heard=["no", "stop"])
+    assert t.last == [content.phrase("goodbye")]
+    assert t.events[-1][-1] == End(completed=False)
+    assert t.dialog.state is State.ENDED
+    assert t.dialog.answers == {}
+
+
+def test_after_quitting_nothing_more_is_said(content: Content) -> None:
+    t = converse(content, heard=["quit", "no", "repeat", ""])
+    assert t.turns[2:] == [[], [], []]
+    assert t.dialog.not_understood() == []
+    assert t.dialog.state is State.ENDED
+
+
+def test_quit_after_the_result_ends_completed(content: Content) -> None:
+    t = converse(content, heard=[*heard_until_result(content, PROSTATE_PATH), "quit"])
+    assert t.events[-1] == [Say(content.phrase("goodbye")), End(completed=True)]
+
+
+@pytest.mark.parametrize(("word", "step", "phrase"), [("slower", -1, "slower"), ("speak faster", 1, "faster")])
+def test_speech_rate_commands_in_voice_mode(content: Content, word: str, step: int, phrase: str) -> None:
+    t = converse(content, heard=["no", word], mode=Mode.VOICE)
+    assert t.events[-1][0] == ChangeRate(step)
+    assert t.last[0] == content.phrase(phrase)
+    assert t.last[1].startswith(progress(content, 2, len(content.questions)))
+    assert t.dialog.answers == {"rf_numbness": "no"}
+
+
+@pytest.mark.parametrize("word", ["slower", "faster"])
+def test_speech_rate_commands_in_keyboard_mode_only_explain(content: Content, word: str) -> None:
+    t = converse(content, heard=[word])
+    assert not any(isinstance(e, ChangeRate) for e in t.events[-1])
+    assert t.last[:2] == [content.phrase("rate_only_voice"), progress(content, 1, len(content.questions))]
+
+
+def test_keyboard_command(content: Content) -> None:
+    assert converse(content, heard=["keyboard"], mode=Mode.VOICE).events[-1] == [SwitchToKeyboard()]
+    assert converse(content, heard=["keyboard"]).last[0] == content.phrase("already_keyboard")
+
+
+# ---- progress --------------------------------------------------------------------------------------------------
+
+
+def test_progress_counts_up_and_the_total_shrinks_when_answers_rule_questions_out(content: Content) -> None:
+    heard = heard_until_result(content, PROSTATE_PATH)
+    t = converse(content, heard=heard)
+    asks = [e for e in t.all_events() if isinstance(e, Ask)]
+    assert [a.number for a in asks] == list(range(1, len(heard) + 1))
+    assert asks[0].total == len(content.questions)
+    assert asks[-1].total == len(heard)
+    body = next(i for i, a in enumerate(asks) if a.question.id == "body")
+    assert asks[body + 1].total < asks[body].total
+    assert all(a.total >= a.number for a in asks)
+
+
+# ---- repeated failures, emergencies ----------------------------------------------------------------------------
+
+
+def test_voice_offers_the_keyboard_after_three_failures_in_a_row(content: Content) -> None:
+    t = converse(content, heard=["purple", "", "what time is it"], mode=Mode.VOICE)
+    offers = [[isinstance(e, OfferKeyboard) for e in turn] for turn in t.events[1:]]
+    assert [any(turn) for turn in offers] == [False, False, True]
+    assert t.last[-1] == content.phrase("offer_keyboard")
+
+
+def test_a_good_answer_resets_the_failure_count(content: Content) -> None:
+    t = converse(content, heard=["purple", "purple", "no", "purple"], mode=Mode.VOICE)
+    assert not any(isinstance(e, OfferKeyboard) for e in t.all_events())
+
+
+def test_the_keyboard_is_not_offered_in_keyboard_mode(content: Content) -> None:
+    t = converse(content, heard=["purple"] * 5)
+    assert not any(isinstance(e, OfferKeyboard) for e in t.all_events())
+
+
+def test_an_emergency_answer_stops_the_questions_at_once(content: Content) -> None:
+    t = converse(content, heard=["yes"])
+    assert t.events[-1][1] == Say(content.phrase("emergency_stop"), SayKind.WARNING)
+    result = next(e for e in t.events[-1] if isinstance(e, Result))
+    assert result.assessment.urgency is Urgency.EMERGENCY
+    assert result.assessment.complete is False
+    assert not any(isinstance(e, Ask) for e in t.events[-1])
+    assert t.dialog.state is State.RESULT
+    assert content.urgency[Urgency.EMERGENCY].title + "." in " ".join(t.last)
+
+
+def test_at_the_result_answers_and_silence_point_to_the_commands(content: Content) -> None:
+    t = converse(content, heard=["yes", "no", ""])
+    assert t.turns[2:] == [[content.phrase("result_after")], [content.phrase("result_after")]]
+
+
+def test_repeat_at_the_result_gives_it_again(content: Content) -> None:
+    t = converse(content, heard=["yes", "repeat"])
+    assert isinstance(t.events[-1][0], Result)
+
+
+# ---- switching front ends and the next person ------------------------------------------------------------------
+
+
+def test_resume_keeps_the_answers_and_asks_the_current_question_again(content: Content) -> None:
+    """The voice -> keyboard fallback: answers given by voice are kept, and the guide does not greet again."""
+    t = converse(content, heard=["no", "no"], mode=Mode.VOICE)
+    events = t.dialog.resume(t.dialog.answers, Mode.KEYBOARD)
+    assert t.dialog.mode is Mode.KEYBOARD
+    assert t.dialog.answers == {"rf_numbness": "no", "rf_control": "no"}
+    assert events[0] == Say(content.phrase("how_to_answer_keyboard"))
+    assert Say(content.phrase("welcome")) not in events
+    ask = events[-1]
+    assert isinstance(ask, Ask)
+    assert (ask.question.id, ask.number) == ("rf_confusion", 3)
+    t = converse(content, heard=["2"], dialog=t.dialog)
+    assert t.dialog.answers["rf_confusion"] == "no"
+
+
+def test_resume_while_confirming_asks_the_question_again(content: Content) -> None:
+    t = converse(content, heard=["noo"], mode=Mode.VOICE)
+    events = t.dialog.resume(t.dialog.answers, Mode.KEYBOARD)
+    assert t.dialog.state is State.ASKING
+    assert not any(isinstance(e, Confirm) for e in events)
+
+
+def test_reset_forgets_everything(content: Content) -> None:
+    t = converse(content, heard=heard_until_result(content, PROSTATE_PATH))
+    assert t.dialog.assessment is not None
+    t.dialog.reset()
+    assert t.dialog.answers == {}
+    assert t.dialog.assessment is None
+    assert t.dialog.question is None
+    assert t.dialog.state is State.ASKING
+    events = t.dialog.start()
+    assert events[0] == Say(content.phrase("welcome"))
+    assert isinstance(events[-1], Ask)
+    assert events[-1].number == 1
