@@ -163,8 +163,6 @@ BROKEN = [
            "phrases.toml", "phrases.goodby", "misspelt key"),
     Broken("missing phrase", _edit("phrases.toml", "goodbye = ", "goodby = "),
            "phrases.toml", "phrases.goodbye", "missing or empty text"),
-    Broken("missing command", _edit("commands.toml", 'id = "quit"', 'id = "repeat"'),
-           "commands.toml", "command[6].id", "duplicate command id 'repeat'"),
     Broken("command word of two commands", _edit("commands.toml", '"slow down"', '"pardon"'),
            "commands.toml", "command[1].words[2]", "'pardon' is also a word of command 'repeat'"),
     Broken("unknown command", _edit("commands.toml", 'id = "quit"', 'id = "pause"'),
