@@ -1,0 +1,252 @@
+"""Capture, endpointing, tones and playback, through the real sounddevice path into a private PulseAudio server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from pulse import PulseServer, no_audio_devices, pulse_server
+from speech import VOICES, Voice, have_espeak, synthesize
+
+from voice_guide.asr import SAMPLE_RATE
+from voice_guide.audio import (
+    DONE_LISTENING_TONE,
+    LISTENING_TONE,
+    EndpointSettings,
+    Microphone,
+    Player,
+    Tone,
+    segment,
+    tone,
+)
+from voice_guide.errors import AudioError
+
+needs_espeak = pytest.mark.skipif(not have_espeak(), reason="espeak-ng is not installed")
+
+PHRASE = "the pain is in my lower back"
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.int16)
+
+
+def trim(samples: np.ndarray) -> np.ndarray:
+    """Only the audible part (espeak-ng adds quiet tails)."""
+    loud = np.nonzero(np.abs(samples) > 300)[0]
+    return samples[loud[0] : loud[-1] + 1]
+
+
+def speech_span(samples: np.ndarray) -> float:
+    """Seconds from the first to the last clearly audible sample."""
+    loud = np.nonzero(np.abs(samples) > 300)[0]
+    return float(loud[-1] - loud[0]) / SAMPLE_RATE
+
+
+@pytest.fixture
+def pulse() -> Iterator[PulseServer]:
+    with pulse_server() as server:
+        yield server
+
+
+# ------------------------------------------------------------------------------------------------ live capture
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+@needs_espeak
+@pytest.mark.parametrize("voice", VOICES[:3], ids=lambda v: v.label)
+def test_listen_returns_the_phrase(pulse: PulseServer, voice: Voice) -> None:
+    phrase = synthesize(PHRASE, voice, pad_ms=0)
+    with Microphone() as mic:
+        fed = pulse.feed(np.concatenate([silence(0.5), phrase]))
+        utterance = mic.listen(no_input_timeout=5)
+        returned = time.monotonic()
+    assert utterance is not None
+    assert not utterance.truncated
+    expected = speech_span(phrase)
+    assert expected - 0.15 <= utterance.duration <= expected + 0.6, (utterance.duration, expected)
+    assert 0.3 <= utterance.start <= 1.0
+    assert fed.finished.is_set()
+    last_sound = fed.finished_at - (len(phrase) - np.nonzero(np.abs(phrase) > 300)[0][-1]) / SAMPLE_RATE
+    after_feed = returned - last_sound
+    assert after_feed < 1.6, after_feed
+    assert utterance.end_delay is not None and utterance.end_delay < 1.5
+    print(
+        f"latency {mic.latency:.3f} s; returned {after_feed:.2f} s after the last sound was fed; "
+        f"end_delay {utterance.end_delay:.2f} s"
+    )
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+@needs_espeak
+def test_a_short_pause_does_not_end_the_answer(pulse: PulseServer) -> None:
+    first, second = trim(synthesize("I think", pad_ms=0)), trim(synthesize("it started yesterday", pad_ms=0))
+    answer = np.concatenate([first, silence(0.65), second])  # "I think ... it started yesterday"
+    with Microphone() as mic:
+        pulse.feed(np.concatenate([silence(0.3), answer]))
+        utterance = mic.listen(no_input_timeout=5)
+    assert utterance is not None
+    assert utterance.duration >= len(answer) / SAMPLE_RATE - 0.15
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+def test_no_speech_returns_none_after_the_timeout(pulse: PulseServer) -> None:
+    with Microphone() as mic:
+        started = time.monotonic()
+        assert mic.listen(no_input_timeout=1.0) is None
+        elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed <= 2.5
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+@needs_espeak
+def test_an_overlong_utterance_is_cut_and_flagged(pulse: PulseServer) -> None:
+    talk = np.concatenate([synthesize(PHRASE, voice, pad_ms=0) for voice in VOICES[:3]])
+    with Microphone() as mic:
+        pulse.feed(talk)
+        utterance = mic.listen(no_input_timeout=5, max_utterance=2.0)
+    assert utterance is not None
+    assert utterance.truncated
+    assert 1.9 <= utterance.duration <= 2.3
+
+
+def _listen_while(pulse: PulseServer, action: str) -> float:
+    """Listen, do ``action`` to the device 0.5 s in, and return how long listen() took to raise AudioError."""
+    with Microphone() as mic:
+        timer = threading.Timer(0.5, getattr(pulse, action))
+        started = time.monotonic()
+        timer.start()
+        try:
+            with pytest.raises(AudioError, match="microphone"):
+                mic.listen(no_input_timeout=30)
+        finally:
+            timer.join()
+        return time.monotonic() - started
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+def test_unplugging_the_microphone_raises_promptly(pulse: PulseServer) -> None:
+    assert _listen_while(pulse, "unplug") < 3.0
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+def test_a_microphone_that_stops_sending_raises_promptly(pulse: PulseServer) -> None:
+    assert _listen_while(pulse, "stall") < 4.0
+
+
+@pytest.mark.audio
+def test_no_microphone_is_a_clear_error() -> None:
+    with no_audio_devices(), pytest.raises(AudioError, match="no usable microphone"), Microphone():
+        pass
+
+
+# ----------------------------------------------------------------------------------------------------- segment
+
+
+@pytest.mark.audio
+@needs_espeak
+def test_segment_finds_two_phrases_in_a_recording() -> None:
+    yes, back = synthesize("yes", pad_ms=0), synthesize(PHRASE, VOICES[1], pad_ms=0)
+    recording = np.concatenate([silence(0.8), yes, silence(1.5), back, silence(1.0)])
+    pieces = segment(recording)
+    assert len(pieces) == 2
+    assert abs(len(pieces[0]) / SAMPLE_RATE - speech_span(yes)) < 0.5
+    assert abs(len(pieces[1]) / SAMPLE_RATE - speech_span(back)) < 0.5
+
+
+@pytest.mark.audio
+@needs_espeak
+def test_segment_keeps_speech_running_to_the_end_of_the_file() -> None:
+    phrase = synthesize("no", pad_ms=0)
+    pieces = segment(np.concatenate([silence(0.5), phrase]))
+    assert len(pieces) == 1
+    assert len(pieces[0]) >= len(phrase) * 0.8
+
+
+@pytest.mark.audio
+def test_segment_of_silence_is_empty() -> None:
+    assert segment(silence(2.0)) == []
+    assert segment(np.zeros(0, dtype=np.int16)) == []
+
+
+@pytest.mark.audio
+@needs_espeak
+def test_a_longer_end_silence_joins_phrases() -> None:
+    yes = synthesize("yes", pad_ms=0)
+    recording = np.concatenate([silence(0.5), yes, silence(1.0), yes, silence(2.0)])
+    assert len(segment(recording)) == 2
+    assert len(segment(recording, EndpointSettings(end_silence=1.5))) == 1
+
+
+# ------------------------------------------------------------------------------------------------------- tones
+
+
+@pytest.mark.parametrize("spec", [LISTENING_TONE, DONE_LISTENING_TONE])
+def test_tone_shape(spec: Tone) -> None:
+    samples = spec.samples()
+    frequency, ms, volume = spec.frequency_hz, spec.ms, spec.volume
+    assert samples.dtype == np.int16
+    assert len(samples) == SAMPLE_RATE * ms // 1000
+    assert abs(int(np.abs(samples).max()) - volume * 32767) < 0.02 * 32767
+    assert abs(int(samples[0])) < 50 and abs(int(samples[-1])) < 300  # faded: no click at either end
+    # the sample-to-sample step never exceeds what a pure sine of this pitch and volume can do
+    max_step = 2 * np.pi * frequency / SAMPLE_RATE * volume * 32767
+    assert np.abs(np.diff(samples.astype(np.int32))).max() <= max_step * 1.05 + 2
+    crossings = np.count_nonzero(np.diff(np.signbit(samples)))
+    assert abs(crossings / 2 / (ms / 1000) - frequency) < 0.1 * frequency
+    assert LISTENING_TONE.frequency_hz != DONE_LISTENING_TONE.frequency_hz
+
+
+def test_tone_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="volume"):
+        tone(440, 100, 1.5)
+    with pytest.raises(ValueError, match="frequency"):
+        tone(9000, 100, 0.5)
+
+
+# ---------------------------------------------------------------------------------------------------- playback
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+def test_player_plays_all_of_it_at_its_own_rate(pulse: PulseServer) -> None:
+    player = Player()
+    with pulse.record_sink() as recorded:
+        assert player.play(tone(440, 300, 0.2), 16_000)  # the first stream after the server starts is slow
+        time.sleep(0.2)
+        started = time.monotonic()
+        assert player.play(tone(440, 1000, 0.5, rate=22_050), 22_050)
+        elapsed = time.monotonic() - started
+    assert 0.95 <= elapsed <= 1.6
+    heard = recorded[0]
+    loud = np.nonzero(np.abs(heard) > 8000)[0]  # only the 0.5-volume tone
+    assert 0.9 <= (loud[-1] - loud[0]) / SAMPLE_RATE <= 1.1
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+def test_player_stop_interrupts(pulse: PulseServer) -> None:
+    player = Player()
+    timer = threading.Timer(0.4, player.stop)
+    started = time.monotonic()
+    timer.start()
+    completed = player.play(tone(440, 5000, 0.3), 16_000)
+    elapsed = time.monotonic() - started
+    timer.join()
+    assert not completed
+    assert elapsed < 1.5
+    assert player.play(tone(440, 100, 0.3))  # a stop does not carry over to the next play
+
+
+@pytest.mark.audio
+def test_no_output_device_is_a_clear_error() -> None:
+    with no_audio_devices(), pytest.raises(AudioError, match="no usable audio output"):
+        Player()
