@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from conversation import heard_until_result
 
 from voice_guide.asr import Transcript
 from voice_guide.content import Content
@@ -93,11 +94,9 @@ def voice_frontend(content: Content, script: Sequence[str | None]) -> tuple[Voic
     return frontend, speaker
 
 
-ALL_NO_WOMB = ["no"] * 8 + ["womb", "no", "no", "new"] + ["no"] * 11
-
-
 def test_voice_conversation_reaches_the_result_and_speaks_it(content: Content) -> None:
-    frontend, speaker = voice_frontend(content, [*ALL_NO_WOMB, "quit"])
+    heard = heard_until_result(content, {"body": "womb", "pattern": "new"})
+    frontend, speaker = voice_frontend(content, [*(h.lower() for h in heard), "quit"])
     result = run_session(Dialog(content, Mode.VOICE), frontend)
     assert result.outcome is Outcome.COMPLETED
     spoken = " ".join(speaker.said)
@@ -137,7 +136,8 @@ def test_microphone_failure_falls_back_to_keyboard_keeping_answers(content: Cont
     frontend, _ = voice_frontend(content, ["no", "no", "no", FAIL])
     out = io.StringIO()
     # The keyboard answers the rest (a fever among them); the three voice answers must not be asked again.
-    typed = io.StringIO("\n".join(["no", "yes", "no", "no", "no", "prostate", "new"] + ["no"] * 9 + ["quit"]) + "\n")
+    rest = heard_until_result(content, {"rf_fever": "yes", "body": "prostate", "pattern": "new"})[3:]
+    typed = io.StringIO("\n".join([*rest, "quit"]) + "\n")
     keyboard = KeyboardFrontend(content, typed, out, echo=True)
     dialog = Dialog(content, Mode.VOICE)
     result = run_session(dialog, frontend, keyboard)
