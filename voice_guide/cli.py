@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     assess_parser.add_argument(
         "file", nargs="?", default="-", help="JSON file of question id -> option id ('-' or none: stdin)"
     )
+    _add_kiosk_commands(sub)
     return parser
 
 
@@ -69,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    if args.command == "doctor":
+        return _doctor(args)
     try:
         content = load_content(args.prompts)
     except ContentError as error:
@@ -79,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _questions(content, as_json=args.json, out=sys.stdout)
         if args.command == "assess":
             return _assess(content, args.file)
+        if args.command == "kiosk":
+            return _kiosk(content, args)
         return _run(content, args)
     except BrokenPipeError:
         return EXIT_OK
@@ -160,3 +165,53 @@ def _run(content: Content, args: argparse.Namespace) -> int:
         print(content.phrase("interrupted"), file=sys.stdout)
         return EXIT_UNFINISHED
     return EXIT_OK
+
+
+# ---- kiosk and doctor (voice_guide/kiosk.py, voice_guide/doctor.py) ------------------------------------------------
+
+
+def _add_kiosk_commands(sub: Any) -> None:
+    kiosk = sub.add_parser("kiosk", help="serve one person after another (waiting room); forgets each person")
+    kiosk.add_argument("--keyboard", dest="kiosk_keyboard", action="store_true", help="use the keyboard only")
+    kiosk.add_argument(
+        "--idle", type=float, default=60.0, metavar="SECONDS", help="keyboard: wait before 'are you still there?'"
+    )
+    kiosk.add_argument(
+        "--idle-silences", type=int, default=3, metavar="N", help="voice: silent turns before 'are you still there?'"
+    )
+    kiosk.add_argument("--max-sessions", type=int, metavar="N", help="stop after N people (default: never)")
+    doctor = sub.add_parser("doctor", help="check content, audio, speech and recognizer; exit 1 on any failure")
+    doctor.add_argument(
+        "--keyboard", dest="doctor_keyboard", action="store_true", help="keyboard-only kiosk: audio is not required"
+    )
+
+
+def _kiosk(content: Content, args: argparse.Namespace) -> int:
+    from voice_guide.kiosk import Kiosk, KioskFailedError, KioskSettings, KioskStopped, station_factory, stop_on_sigterm
+
+    keyboard_only = bool(args.keyboard or args.kiosk_keyboard)
+    factory, notice = station_factory(content, sys.stdin, sys.stdout, keyboard=keyboard_only, idle_timeout=args.idle)
+    if notice:
+        print(notice, file=sys.stdout, flush=True)
+    settings = KioskSettings(voice_idle_silences=args.idle_silences, max_sessions=args.max_sessions)
+    try:
+        with stop_on_sigterm():
+            Kiosk(content, factory, settings).run()
+    except KioskStopped:
+        print(f"voice-guide kiosk: {content.phrase('kiosk_stopped')}", file=sys.stderr)
+        return EXIT_OK
+    except KioskFailedError as error:
+        print(f"voice-guide kiosk: {error}", file=sys.stderr)
+        return EXIT_UNFINISHED
+    return EXIT_OK
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from voice_guide.doctor import Status, run_checks
+
+    results = run_checks(args.prompts, keyboard_only=bool(args.keyboard or args.doctor_keyboard))
+    for result in results:
+        print(result.line())
+    failed = sum(r.status is Status.FAIL for r in results)
+    print(f"{failed} check(s) failed." if failed else "All checks passed.")
+    return EXIT_UNFINISHED if failed else EXIT_OK

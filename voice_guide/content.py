@@ -79,6 +79,15 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "reason_said": frozenset({"answer", "topic"}),
     "and": frozenset(),
     "or": frozenset(),
+    # kiosk mode (voice_guide/kiosk.py)
+    "kiosk_ready_keyboard": frozenset(),
+    "kiosk_ready_voice": frozenset(),
+    "kiosk_start_words": frozenset(),
+    "kiosk_still_there": frozenset(),
+    "kiosk_idle_reset": frozenset(),
+    "kiosk_error": frozenset(),
+    "kiosk_keyboard_only": frozenset({"reason"}),
+    "kiosk_stopped": frozenset(),
 }
 """Every phrase the code speaks, with the placeholders each may use."""
 

@@ -1,0 +1,464 @@
+"""Kiosk mode: serve one person after another, hands-free, for weeks, keeping nothing of anyone.
+
+    wait for a person (Enter, or a spoken start word) --> run a session (the shared dialog and session loop)
+         ^                                                      |  result given, "repeat" offered by the dialog
+         |                                                      v
+         +---- reset: new Dialog and new front ends  <---- quit / idle time-out / fault
+
+What the kiosk is served with is a :class:`Station` (a front end, an optional fallback front end and a
+:class:`Waiter`), built afresh for every person by a factory the caller passes in, so tests can inject the keyboard
+or a scripted / WAV voice front end, and nothing a front end kept (a voice front end's transcripts) outlives its
+person. Each person also gets a new :class:`~voice_guide.dialog.Dialog`, reset again when the session ends.
+
+Idle detection: the keyboard reads each answer with a timeout (``select`` on stdin), and a read that times out is a
+silent turn; a voice front end reports a silent turn when its listener's no-input timeout passes
+(``Unheard.SILENCE``). :class:`IdleWatch` counts consecutive silent turns; at the limit it asks "are you still
+there?", and when that is met with silence too it clears everything and the kiosk waits for the next person.
+
+Faults: an exception inside a session is logged (its type and where it happened, never its message, which could
+quote what was said) and the kiosk says sorry, clears everything and waits again; too many faults in a row stop the
+kiosk with :class:`KioskFailedError`, so the service manager restarts it. Logs record events and errors only, never
+answers or transcripts. Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import select
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from voice_guide.content import Content, normalize_phrase
+from voice_guide.dialog import Dialog, Event, Mode
+from voice_guide.errors import VoiceGuideError
+from voice_guide.keyboard import PROMPT, KeyboardFrontend
+from voice_guide.matcher import Matcher
+from voice_guide.session import Frontend, Heard, Outcome, Unheard, run_session
+
+if TYPE_CHECKING:
+    from voice_guide.asr import Recognizer
+    from voice_guide.voice import Listener, Speaker
+
+log = logging.getLogger(__name__)
+
+
+class KioskStopped(BaseException):
+    """SIGTERM arrived: stop at once (a BaseException, so no ``except Exception`` in a session can swallow it)."""
+
+
+class KioskFailedError(VoiceGuideError):
+    """Sessions keep failing: the kiosk stops so that the service manager restarts it."""
+
+
+class SessionIdle(Exception):  # noqa: N818 - control flow, not an error
+    """Nobody answered "are you still there?": the person has gone."""
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    """How the kiosk behaves (small values in tests)."""
+
+    voice_idle_silences: int = 3
+    """Voice: consecutive silent turns (each one the listener's no-input timeout) before "are you still there?"."""
+    keyboard_idle_silences: int = 1
+    """Keyboard: timed-out reads before "are you still there?" (each read waits the keyboard's ``idle_timeout``)."""
+    max_sessions: int | None = None
+    """Stop after this many people (tests, soak); None: run until stopped."""
+    max_errors_in_row: int = 5
+    """Faults in a row (sessions, waiting or building front ends) before the kiosk gives up with KioskFailedError."""
+    error_pause: float = 2.0
+    """Seconds to pause after a fault, so a fault that repeats does not spin the CPU."""
+
+
+class Waiter(Protocol):
+    """Waits for the next person."""
+
+    def wait(self) -> bool:
+        """Block until a person starts the guide; False when input has ended for good (the kiosk then stops)."""
+
+
+@dataclass
+class Station:
+    """What one person is served with. Built fresh for every person by the kiosk's factory."""
+
+    frontend: Frontend
+    waiter: Waiter
+    fallback: Frontend | None = None
+    """Takes over when ``frontend`` fails (e.g. the microphone is unplugged) or the person asks to type."""
+
+
+StationFactory = Callable[[], Station]
+"""Builds the station for the next person (may raise VoiceGuideError, e.g. when no device can be opened)."""
+
+
+class Served(Enum):
+    """How one person's session ended, as the kiosk counts it."""
+
+    COMPLETED = "completed"
+    QUIT = "quit"
+    IDLE = "idle"
+    ERROR = "error"
+
+
+@dataclass
+class KioskReport:
+    """Counts only: what the kiosk did, with nothing about any person."""
+
+    served: dict[Served, int] = field(default_factory=lambda: dict.fromkeys(Served, 0))
+    fell_back: int = 0
+    """Sessions that moved to the fallback front end."""
+
+    @property
+    def sessions(self) -> int:
+        return sum(self.served.values())
+
+
+# ---- keyboard: reading lines with a timeout ----------------------------------------------------------------------
+
+
+class LineReader:
+    """Reads lines from a stream, with an optional timeout when the stream has a file descriptor.
+
+    It reads the descriptor itself (``select`` + ``os.read``) and keeps its own buffer, so a line already read from
+    the operating system is never hidden in a Python buffer where ``select`` cannot see it. A stream with no
+    descriptor (``io.StringIO`` in tests) is read line by line with no timeout: it never blocks anyway.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._fd: int | None
+        try:
+            self._fd = stream.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            self._fd = None
+        self._buffer = b""
+        self._eof = False
+
+    def readline(self, timeout: float | None) -> Heard:
+        """The next line without its line break; ``Unheard.SILENCE`` when ``timeout`` seconds pass; None at EOF."""
+        if self._fd is None:
+            line = self._stream.readline()
+            return line.rstrip("\r\n") if line else None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer and not self._eof:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._fd], [], [], remaining)
+            if not ready:
+                return Unheard.SILENCE
+            chunk = os.read(self._fd, 4096)
+            if chunk:
+                self._buffer += chunk
+            else:
+                self._eof = True
+        if b"\n" in self._buffer:
+            raw, self._buffer = self._buffer.split(b"\n", 1)
+        elif self._buffer:
+            raw, self._buffer = self._buffer, b""
+        else:
+            return None
+        return raw.decode("utf-8", errors="replace").rstrip("\r")
+
+    def ready(self) -> bool:
+        """Whether a whole line (or EOF) can be read now without waiting."""
+        if self._fd is None:
+            return False
+        if b"\n" in self._buffer or self._eof:
+            return True
+        ready, _, _ = select.select([self._fd], [], [], 0)
+        return bool(ready)
+
+
+class KioskKeyboard:
+    """The keyboard front end with timed reads: a read that times out is a silent turn (``Unheard.SILENCE``)."""
+
+    mode = Mode.KEYBOARD
+
+    def __init__(
+        self, content: Content, reader: LineReader, stdin: TextIO, stdout: TextIO, *, idle_timeout: float
+    ) -> None:
+        self._printer = KeyboardFrontend(content, stdin, stdout)
+        self.reader = reader
+        self.stdout = stdout
+        self.idle_timeout = idle_timeout
+        """Seconds to wait for an answer before the turn counts as silent."""
+
+    def show(self, events: Sequence[Event]) -> None:
+        self._printer.show(events)
+
+    def notice(self, text: str) -> None:
+        self._printer.notice(text)
+
+    def listen(self, dialog: Dialog) -> Heard:
+        self.stdout.write(PROMPT)
+        self.stdout.flush()
+        line = self.reader.readline(self.idle_timeout)
+        if not isinstance(line, str):
+            self.stdout.write("\n")
+        elif self._printer.echo:
+            self.stdout.write(line + "\n")
+        self.stdout.flush()
+        return line
+
+
+@dataclass
+class KeyboardWaiter:
+    """Waits for Enter (any line). Prints the ready phrase once per person."""
+
+    content: Content
+    reader: LineReader
+    stdout: TextIO
+
+    def wait(self) -> bool:
+        print("", file=self.stdout)
+        print(self.content.phrase("kiosk_ready_keyboard"), file=self.stdout, flush=True)
+        while True:
+            line = self.reader.readline(None)
+            if line is None:
+                return False
+            if isinstance(line, str):
+                return True
+
+
+def keyboard_station_factory(content: Content, stdin: TextIO, stdout: TextIO, *, idle_timeout: float) -> StationFactory:
+    """Stations that use the keyboard only. One reader is shared, so no typed-ahead line is lost between people."""
+    reader = LineReader(stdin)
+
+    def build() -> Station:
+        frontend = KioskKeyboard(content, reader, stdin, stdout, idle_timeout=idle_timeout)
+        return Station(frontend, KeyboardWaiter(content, reader, stdout))
+
+    return build
+
+
+# ---- voice: waiting for a start word -----------------------------------------------------------------------------
+
+
+def start_words(content: Content) -> tuple[str, ...]:
+    """The spoken words that start the guide (phrase ``kiosk_start_words``, separated by commas)."""
+    words = (normalize_phrase(w) for w in content.phrase("kiosk_start_words").split(","))
+    return tuple(w for w in words if w)
+
+
+@dataclass
+class VoiceWaiter:
+    """Waits for a spoken start word, or Enter on the keyboard (checked between utterances)."""
+
+    content: Content
+    listener: Listener
+    recognizer: Recognizer
+    speaker: Speaker
+    stdout: TextIO
+    keys: LineReader | None = None
+
+    def wait(self) -> bool:
+        words = start_words(self.content)
+        ready = self.content.phrase("kiosk_ready_voice")
+        print("", file=self.stdout)
+        print(ready, file=self.stdout, flush=True)
+        self.speaker.say(ready)
+        while True:
+            if self.keys is not None and self.keys.ready():
+                return self.keys.readline(0) is not None
+            try:
+                samples = self.listener.listen()
+            except EOFError:
+                return False
+            if samples is None:
+                continue
+            heard = self.recognizer.recognize(samples, words).text
+            if set(normalize_phrase(heard).split()) & set(words):
+                return True
+
+
+# ---- idle detection ----------------------------------------------------------------------------------------------
+
+
+class IdleWatch:
+    """Wraps a front end and counts consecutive silent turns.
+
+    Below ``silences`` a silent turn goes to the dialog as usual ("I didn't hear anything", the question again). At
+    ``silences`` the person is asked "are you still there?" and heard once more: silence again ends the session with
+    :class:`SessionIdle`; a blank answer (Enter) repeats the question; anything else is the answer.
+    """
+
+    def __init__(self, inner: Frontend, content: Content, silences: int) -> None:
+        if silences < 1:
+            raise ValueError("silences must be at least 1")
+        self.inner = inner
+        self.content = content
+        self.silences = silences
+        self.mode: Mode = inner.mode
+        self._silent = 0
+
+    def show(self, events: Sequence[Event]) -> None:
+        self.inner.show(events)
+
+    def notice(self, text: str) -> None:
+        self.inner.notice(text)
+
+    def listen(self, dialog: Dialog) -> Heard:
+        heard = self.inner.listen(dialog)
+        if heard is not Unheard.SILENCE:
+            self._silent = 0
+            return heard
+        self._silent += 1
+        if self._silent < self.silences:
+            return heard
+        self._silent = 0
+        log.info("idle: asking whether the person is still there")
+        self.inner.notice(self.content.phrase("kiosk_still_there"))
+        heard = self.inner.listen(dialog)
+        if heard is Unheard.SILENCE:
+            log.info("idle: no answer; clearing the session")
+            self.inner.notice(self.content.phrase("kiosk_idle_reset"))
+            raise SessionIdle
+        if isinstance(heard, str) and not heard.strip():
+            self.inner.show(dialog.command("repeat"))
+            return self.listen(dialog)
+        return heard
+
+
+# ---- the kiosk ---------------------------------------------------------------------------------------------------
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception for the log: its type and where it was raised, with no message unless it is one of ours.
+
+    Our own errors (VoiceGuideError) carry messages written for the person and free of anything they said; any other
+    exception's message could quote an answer or a transcript, so only its type and location are logged.
+    """
+    where = traceback.extract_tb(error.__traceback__)[-3:]
+    location = " <- ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(where))
+    text = f"{type(error).__name__}: {error}" if isinstance(error, VoiceGuideError) else type(error).__name__
+    return f"{text} (at {location})" if location else text
+
+
+class Kiosk:
+    """Runs the guide for one person after another until input ends, ``max_sessions`` is reached, or SIGTERM."""
+
+    def __init__(self, content: Content, factory: StationFactory, settings: KioskSettings | None = None) -> None:
+        self.content = content
+        self.factory = factory
+        self.settings = settings or KioskSettings()
+        self.matcher = Matcher(content)
+        """Shared by every person: it holds the content's phrases, never anything heard."""
+        self.report = KioskReport()
+        self._errors_in_row = 0
+
+    def run(self) -> KioskReport:
+        """Serve people until input ends or ``max_sessions`` is reached. KioskFailedError after too many faults."""
+        log.info("kiosk started")
+        limit = self.settings.max_sessions
+        while limit is None or self.report.sessions < limit:
+            try:
+                station = self.factory()
+                if not station.waiter.wait():
+                    log.info("kiosk: input ended")
+                    break
+            except Exception as error:
+                self._fault("waiting for a person", error)
+                continue
+            served = self.serve(station)
+            del station
+            if served is None:
+                break
+        log.info("kiosk stopped after %d sessions", self.report.sessions)
+        return self.report
+
+    def serve(self, station: Station) -> Served | None:
+        """Run one person's session on ``station``; None when input ended during it (the kiosk then stops)."""
+        started = time.monotonic()
+        number = self.report.sessions + 1
+        log.info("session %d started (%s)", number, station.frontend.mode.value)
+        dialog = Dialog(self.content, station.frontend.mode, self.matcher)
+        frontend = self._watch(station.frontend)
+        fallback = self._watch(station.fallback) if station.fallback is not None else None
+        try:
+            result = run_session(dialog, frontend, fallback)
+        except SessionIdle:
+            served: Served | None = Served.IDLE
+        except Exception as error:
+            self._tell(station, self.content.phrase("kiosk_error"))
+            self._fault(f"session {number}", error)
+            served = Served.ERROR
+        else:
+            self._errors_in_row = 0
+            self.report.fell_back += result.fell_back
+            served = {Outcome.COMPLETED: Served.COMPLETED, Outcome.QUIT: Served.QUIT}.get(result.outcome)
+        finally:
+            dialog.reset()
+        if served is None:
+            log.info("session %d: input ended", number)
+            return None
+        if served is not Served.ERROR:
+            self.report.served[served] += 1
+        log.info("session %d ended: %s after %.1f s", number, served.value, time.monotonic() - started)
+        return served
+
+    def _watch(self, frontend: Frontend) -> IdleWatch:
+        voice = frontend.mode is Mode.VOICE
+        silences = self.settings.voice_idle_silences if voice else self.settings.keyboard_idle_silences
+        return IdleWatch(frontend, self.content, silences)
+
+    def _fault(self, where: str, error: Exception) -> None:
+        self.report.served[Served.ERROR] += 1
+        self._errors_in_row += 1
+        log.error("fault in %s: %s", where, describe_error(error))
+        if self._errors_in_row >= self.settings.max_errors_in_row:
+            raise KioskFailedError(f"{self._errors_in_row} faults in a row; stopping so that the kiosk is restarted")
+        time.sleep(self.settings.error_pause)
+
+    def _tell(self, station: Station, text: str) -> None:
+        """Tell the person about a fault, through whichever front end still works."""
+        for frontend in (station.frontend, station.fallback):
+            if frontend is None:
+                continue
+            try:
+                frontend.notice(text)
+            except Exception as error:
+                log.error("could not tell the person about the fault: %s", describe_error(error))
+            else:
+                return
+
+
+# ---- SIGTERM -----------------------------------------------------------------------------------------------------
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KioskStopped
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`KioskStopped` in the main thread (wherever it is waiting)."""
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# ---- choosing the stations for the command line ------------------------------------------------------------------
+
+
+def station_factory(
+    content: Content, stdin: TextIO, stdout: TextIO, *, keyboard: bool, idle_timeout: float
+) -> tuple[StationFactory, str | None]:
+    """The stations ``voice-guide kiosk`` serves people with, and a notice to show once (None when there is none).
+
+    Voice is not wired into the kiosk in this version, so without ``keyboard`` the kiosk uses the keyboard and says so.
+    """
+    factory = keyboard_station_factory(content, stdin, stdout, idle_timeout=idle_timeout)
+    if keyboard:
+        return factory, None
+    return factory, content.phrase("kiosk_keyboard_only", reason="voice is not available in this kiosk version.")
