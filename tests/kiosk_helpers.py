@@ -12,8 +12,13 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
+from voice_guide.asr import Transcript
 from voice_guide.content import Content
 from voice_guide.dialog import Ask, Dialog, Event, Mode, Result, State
+from voice_guide.errors import AudioError
 from voice_guide.flow import emergency_reached
 from voice_guide.session import Frontend, Heard
 from voice_guide.triage import Assessment, assess
@@ -99,3 +104,51 @@ class RecordingFrontend:
     def notice(self, text: str) -> None:
         self.log.notices.append(text)
         self.inner.notice(text)
+
+
+# ---- a scripted voice: utterances are text, recognized by echoing it back ----
+
+FAIL = "<device gone>"
+
+
+class ScriptedListener:
+    """Each utterance is text encoded as samples; None is silence; FAIL raises AudioError."""
+
+    def __init__(self, script: Sequence[str | None]) -> None:
+        self.script = list(script)
+
+    def listen(self) -> npt.NDArray[np.int16] | None:
+        if not self.script:
+            raise EOFError
+        item = self.script.pop(0)
+        if item == FAIL:
+            raise AudioError("The microphone stopped working.")
+        if item is None:
+            return None
+        data = item.encode()
+        return np.frombuffer(data + b" " * (len(data) % 2), dtype=np.int16).copy()
+
+
+class EchoRecognizer:
+    name = "echo"
+
+    def recognize(self, audio: npt.NDArray[np.int16], phrases: Sequence[str]) -> Transcript:
+        text = audio.tobytes().decode().strip()
+        return Transcript(text if text in phrases or any(p in text.split() for p in phrases) else "")
+
+    def missing_words(self, phrases: Sequence[str]) -> set[str]:
+        return set()
+
+
+class SilentSpeaker:
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def faster(self) -> None:
+        """Not needed here."""
+
+    def slower(self) -> None:
+        """Not needed here."""

@@ -16,17 +16,25 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
 import pytest
 from conftest import CLI_TIMEOUT, RunCli, cli_command, cli_env
-from kiosk_helpers import Person, RecordingFrontend, SessionLog, rng, scripted_person
+from kiosk_helpers import (
+    FAIL,
+    EchoRecognizer,
+    Person,
+    RecordingFrontend,
+    ScriptedListener,
+    SessionLog,
+    SilentSpeaker,
+    rng,
+    scripted_person,
+)
 
-from voice_guide.asr import Transcript
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.errors import AudioError
 from voice_guide.kiosk import (
+    CLEAR_SCREEN,
     IdleWatch,
     Kiosk,
     KioskFailedError,
@@ -94,6 +102,29 @@ def test_each_person_gets_their_own_result_and_nothing_of_the_previous_one(conte
         assert log.results and all(result == person.assessment for result in log.results)
     assert stdout.getvalue().count(content.phrase("kiosk_ready_keyboard")) == 7  # before each person, and after
     assert stdout.getvalue().count(content.phrase("goodbye")) == 6
+
+
+class Terminal(io.StringIO):
+    """Output that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_screen_is_cleared_before_each_person(content: Content) -> None:
+    persons = people(content, 2, seed=8)
+    screen = Terminal()
+    factory, _ = recording_factory(content, io.StringIO(typed(persons)), screen)
+
+    Kiosk(content, factory, FAST).run()
+
+    pages = screen.getvalue().split(CLEAR_SCREEN)
+    assert len(pages) == 4  # before the first person, the second, and after the second
+    assert pages[0] == ""
+    for person, page in zip(persons, pages[1:3], strict=True):
+        assert content.urgency[person.assessment.urgency].title in page
+        assert page.count(content.phrase("goodbye")) == 1
+    assert content.phrase("goodbye") not in pages[3]
 
 
 def test_result_can_be_repeated_before_the_next_person(content: Content) -> None:
@@ -297,51 +328,6 @@ def test_logs_record_events_never_answers(content: Content, caplog: pytest.LogCa
 
 
 # ---- voice stations (scripted listener and recognizer) -----------------------------------------------------------
-
-FAIL = "<device gone>"
-
-
-class ScriptedListener:
-    """Each utterance is text encoded as samples; None is silence; FAIL raises AudioError."""
-
-    def __init__(self, script: Sequence[str | None]) -> None:
-        self.script = list(script)
-
-    def listen(self) -> npt.NDArray[np.int16] | None:
-        if not self.script:
-            raise EOFError
-        item = self.script.pop(0)
-        if item == FAIL:
-            raise AudioError("The microphone stopped working.")
-        if item is None:
-            return None
-        data = item.encode()
-        return np.frombuffer(data + b" " * (len(data) % 2), dtype=np.int16).copy()
-
-
-class EchoRecognizer:
-    name = "echo"
-
-    def recognize(self, audio: npt.NDArray[np.int16], phrases: Sequence[str]) -> Transcript:
-        text = audio.tobytes().decode().strip()
-        return Transcript(text if text in phrases or any(p in text.split() for p in phrases) else "")
-
-    def missing_words(self, phrases: Sequence[str]) -> set[str]:
-        return set()
-
-
-class SilentSpeaker:
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def say(self, text: str) -> None:
-        self.said.append(text)
-
-    def faster(self) -> None:
-        """Not needed here."""
-
-    def slower(self) -> None:
-        """Not needed here."""
 
 
 def voice_frontend(content: Content, script: Sequence[str | None], speaker: SilentSpeaker) -> VoiceFrontend:

@@ -210,6 +210,17 @@ class KioskKeyboard:
         return line
 
 
+CLEAR_SCREEN = "\x1b[H\x1b[2J\x1b[3J"
+"""Clear a terminal's screen and its scrollback (so the next person cannot scroll back to the last one's result)."""
+
+
+def clear_screen(stdout: TextIO) -> None:
+    """Clear the screen between people, when ``stdout`` is a terminal (the only cursor control the guide uses)."""
+    if stdout.isatty():
+        stdout.write(CLEAR_SCREEN)
+        stdout.flush()
+
+
 @dataclass
 class KeyboardWaiter:
     """Waits for Enter (any line). Prints the ready phrase once per person."""
@@ -219,6 +230,7 @@ class KeyboardWaiter:
     stdout: TextIO
 
     def wait(self) -> bool:
+        clear_screen(self.stdout)
         print("", file=self.stdout)
         print(self.content.phrase("kiosk_ready_keyboard"), file=self.stdout, flush=True)
         while True:
@@ -263,6 +275,7 @@ class VoiceWaiter:
     def wait(self) -> bool:
         words = start_words(self.content)
         ready = self.content.phrase("kiosk_ready_voice")
+        clear_screen(self.stdout)
         print("", file=self.stdout)
         print(ready, file=self.stdout, flush=True)
         self.speaker.say(ready)
