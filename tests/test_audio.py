@@ -227,8 +227,11 @@ def test_player_plays_all_of_it_at_its_own_rate(pulse: PulseServer) -> None:
         elapsed = time.monotonic() - started
     assert 0.95 <= elapsed <= 1.6
     heard = recorded[0]
-    loud = np.nonzero(np.abs(heard) > 8000)[0]  # only the 0.5-volume tone
-    assert 0.9 <= (loud[-1] - loud[0]) / SAMPLE_RATE <= 1.1
+    loud = np.abs(heard) > 8000  # only the 0.5-volume tone
+    expected = np.count_nonzero(np.abs(tone(440, 1000, 0.5)) > 8000)
+    assert 0.9 * expected <= np.count_nonzero(loud) <= 1.1 * expected  # all of it reached the sink, once
+    span = np.nonzero(loud)[0]
+    assert 0.9 <= (span[-1] - span[0]) / SAMPLE_RATE <= 1.3  # (a scheduling hiccup may stretch it a little)
 
 
 @pytest.mark.audio
