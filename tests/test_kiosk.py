@@ -36,6 +36,7 @@ from voice_guide.errors import AudioError
 from voice_guide.kiosk import (
     CLEAR_SCREEN,
     IdleWatch,
+    KeyboardWaiter,
     Kiosk,
     KioskFailedError,
     KioskKeyboard,
@@ -360,6 +361,28 @@ def test_voice_waiter_also_starts_on_enter(content: Content) -> None:
         )
         assert waiter.wait() is True
         os.close(write_fd)
+
+
+def test_voice_waiter_ignores_keyboard_input_that_has_ended(content: Content) -> None:
+    read_fd, write_fd = os.pipe()
+    os.close(write_fd)  # stdin at its end (e.g. /dev/null under a service manager)
+    with os.fdopen(read_fd, "r") as keys:
+        listener = ScriptedListener([None, "start"])
+        waiter = VoiceWaiter(content, listener, EchoRecognizer(), SilentSpeaker(), io.StringIO(), LineReader(keys))
+        assert waiter.wait() is True
+    assert waiter.keys is None
+    assert listener.script == []
+
+
+def test_a_missing_microphone_while_waiting_falls_back_to_the_keyboard(content: Content) -> None:
+    stdout = io.StringIO()
+    keyboard = KeyboardWaiter(content, LineReader(io.StringIO("\n")), stdout)
+    waiter = VoiceWaiter(
+        content, ScriptedListener([FAIL]), EchoRecognizer(), SilentSpeaker(), stdout, fallback=keyboard
+    )
+    assert waiter.wait() is True
+    assert "The microphone stopped working." in stdout.getvalue()
+    assert stdout.getvalue().rstrip().endswith(content.phrase("kiosk_ready_keyboard"))
 
 
 def test_voice_idle_counts_silent_turns_then_resets(content: Content) -> None:

@@ -263,7 +263,11 @@ def start_words(content: Content) -> tuple[str, ...]:
 
 @dataclass
 class VoiceWaiter:
-    """Waits for a spoken start word, or Enter on the keyboard (checked between utterances)."""
+    """Waits for a spoken start word, or Enter on the keyboard (checked between utterances).
+
+    When the microphone fails (unplugged, missing), the person is told and ``fallback`` (the keyboard) waits instead;
+    each new person tries the microphone again, so the kiosk heals when it is plugged back in.
+    """
 
     content: Content
     listener: Listener
@@ -271,6 +275,9 @@ class VoiceWaiter:
     speaker: Speaker
     stdout: TextIO
     keys: LineReader | None = None
+    """Where Enter also starts the guide (None: voice only). Dropped when it reaches its end."""
+    fallback: Waiter | None = None
+    """Waits instead when the microphone fails (None: the failure propagates)."""
 
     def wait(self) -> bool:
         words = start_words(self.content)
@@ -278,14 +285,28 @@ class VoiceWaiter:
         clear_screen(self.stdout)
         print("", file=self.stdout)
         print(ready, file=self.stdout, flush=True)
-        self.speaker.say(ready)
+        try:
+            self.speaker.say(ready)
+        except VoiceGuideError as error:
+            log.warning("could not speak while waiting: %s", error)
         while True:
             if self.keys is not None and self.keys.ready():
-                return self.keys.readline(0) is not None
+                line = self.keys.readline(0)
+                if isinstance(line, str):
+                    return True
+                if line is None:
+                    log.info("keyboard input ended; waiting for the start word only")
+                    self.keys = None
             try:
                 samples = self.listener.listen()
             except EOFError:
                 return False
+            except VoiceGuideError as error:
+                if self.fallback is None:
+                    raise
+                log.warning("microphone failed while waiting: %s", error)
+                print(error, file=self.stdout)
+                return self.fallback.wait()
             if samples is None:
                 continue
             heard = self.recognizer.recognize(samples, words).text
