@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -145,8 +145,16 @@ class Pipelines:
             self._targets[key] = targets(self.content, key)
         return self._targets[key]
 
-    def run_guide(self, audio: npt.NDArray[np.int16], options: Sequence[Option]) -> tuple[Decided, Transcript]:
+    def run_guide(
+        self,
+        audio: npt.NDArray[np.int16],
+        options: Sequence[Option],
+        denoiser: Callable[[npt.NDArray[np.int16]], npt.NDArray[np.int16]] | None = None,
+    ) -> tuple[Decided, Transcript]:
+        """The guide's recognizer and decision (after ``denoiser``, timed with them, when given)."""
         start = time.perf_counter()
+        if denoiser is not None:
+            audio = denoiser(audio)
         transcript = self.guide.recognize(audio, self.matcher.phrases(options))
         result = decide(self.matcher, transcript, options)
         return decided_from(result, time.perf_counter() - start, transcript), transcript
@@ -190,7 +198,11 @@ class Pipelines:
 
 
 def load_guide_recognizer(engine: str, model: Path | None) -> Recognizer:
-    """The guide's own recognizer for ``engine``, exactly as the guide loads it."""
+    """The guide's own recognizer for ``engine``, exactly as the guide loads it ("plain-jsgf": the reference)."""
+    if engine == "plain-jsgf":
+        from benchmarks.reference import PlainJsgfRecognizer
+
+        return PlainJsgfRecognizer()
     from voice_guide.recognizers import load_recognizer
 
     return load_recognizer(engine, model)
@@ -198,7 +210,7 @@ def load_guide_recognizer(engine: str, model: Path | None) -> Recognizer:
 
 def load_freeform(engine: str, model: Path | None) -> FreeForm:
     """The free-form recognizer of the same engine, for the baselines."""
-    if engine == "pocketsphinx":
+    if engine in ("pocketsphinx", "plain-jsgf"):
         return SphinxFreeForm()
     if engine == "vosk":
         if model is None:

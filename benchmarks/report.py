@@ -33,6 +33,21 @@ PIPELINE_LABELS = {
 }
 
 
+def label(pipeline: str) -> str:
+    """Table label of a pipeline ("guide+webrtc" -> "guide + webrtc denoise")."""
+    if pipeline.startswith(f"{GUIDE}+"):
+        return f"guide + {pipeline.split('+', 1)[1]} denoise"
+    return PIPELINE_LABELS.get(pipeline, pipeline)
+
+
+def pipeline_order(records: Iterable[Record]) -> list[str]:
+    """Pipelines present, the guide first, then its denoised variants, then the baselines and the oracle."""
+    present = {r["pipeline"] for r in records}
+    fixed = [GUIDE, *sorted(p for p in present if p.startswith(f"{GUIDE}+"))]
+    rest = [p for p in (FREEFORM_EXACT, FREEFORM_FUZZY, FREEFORM_MATCHER, TEXT_ORACLE) if p in present]
+    return [p for p in fixed if p in present] + rest
+
+
 def outcome(record: Record) -> str:
     """accept_right, confirm_right, reask, accept_wrong, confirm_wrong; or rejected, confirmed, accepted."""
     decision = record["decision"]
@@ -121,7 +136,7 @@ ACCEPT_WRONG_MAX = 0.01
 REJECTION_MIN = 0.95
 LATENCY_MAX_MS = 100.0
 RTF_MAX = 0.05
-RSS_MAX_MB = {"pocketsphinx": 150.0, "vosk": 350.0}
+RSS_MAX_MB = {"pocketsphinx": 150.0, "plain-jsgf": 150.0, "vosk": 350.0}
 FIRST_WORD_MAX_S = 1.0
 
 
@@ -157,7 +172,7 @@ def main_table(records: Sequence[Record], engine: str) -> list[str]:
     )
     lines = [header, "-" * len(header)]
     by_pipeline = group((r for r in records if r["engine"] == engine), lambda r: r["pipeline"])
-    for pipeline in (GUIDE, FREEFORM_EXACT, FREEFORM_FUZZY, FREEFORM_MATCHER, TEXT_ORACLE):
+    for pipeline in pipeline_order(rows[0] for rows in by_pipeline.values()):
         rows = by_pipeline.get(pipeline)
         if not rows:
             continue
@@ -167,12 +182,12 @@ def main_table(records: Sequence[Record], engine: str) -> list[str]:
             if s is None:
                 continue
             line = (
-                f"{PIPELINE_LABELS[pipeline]:<26} {condition:<13} {s.answers:>4} {pct(s.accuracy):>6} "
+                f"{label(pipeline):<26} {condition:<13} {s.answers:>4} {pct(s.accuracy):>6} "
                 f"{pct(s.accept_right):>6} {pct(s.confirm_right):>6} {pct(s.reask):>6} {pct(s.accept_wrong):>6} "
                 f"{pct(s.confirm_wrong):>6} {s.off_topic:>5} {pct(s.rejected):>6} {pct(s.off_accepted):>7} "
                 f"{s.p50_ms:>6.1f} {s.p95_ms:>6.1f} {s.rtf:>6.3f}"
             )
-            if pipeline == GUIDE:
+            if pipeline.startswith(GUIDE):
                 line += "  " + targets_note(s, condition)
             lines.append(line)
         lines.append("")
@@ -298,7 +313,7 @@ def plot(records: Sequence[Record], engine: str, path: Path) -> Path:
     figure, axes = plt.subplots(1, 4, figsize=(18, 4.6))
     positions = {"clean": 30.0, "20": 20.0, "10": 10.0, "5": 5.0}
     by_pipeline = group(rows, lambda r: r["pipeline"])
-    for pipeline in (GUIDE, FREEFORM_EXACT, FREEFORM_FUZZY, FREEFORM_MATCHER):
+    for pipeline in [p for p in pipeline_order(rows) if p != TEXT_ORACLE]:
         items = by_pipeline.get(pipeline)
         if not items:
             continue
@@ -315,13 +330,13 @@ def plot(records: Sequence[Record], engine: str, path: Path) -> Path:
                 xs.append(positions[key])
                 acc.append(100 * s.accuracy)
                 wrong.append(100 * s.accept_wrong)
-            axes[column].plot(xs, acc, marker="o", label=PIPELINE_LABELS[pipeline])
+            axes[column].plot(xs, acc, marker="o", label=label(pipeline))
             axes[2].plot(
                 xs,
                 wrong,
                 marker="o",
                 linestyle="-" if noise == "white" else "--",
-                label=f"{PIPELINE_LABELS[pipeline]} ({noise})",
+                label=f"{label(pipeline)} ({noise})",
             )
         labels = sorted(by_condition, key=condition_order)
         rejected = [stats(by_condition[c]) for c in labels]
@@ -329,7 +344,7 @@ def plot(records: Sequence[Record], engine: str, path: Path) -> Path:
             range(len(labels)),
             [100 * s.rejected if s else 0 for s in rejected],
             marker="o",
-            label=PIPELINE_LABELS[pipeline],
+            label=label(pipeline),
         )
         axes[3].set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
     for column, noise in enumerate(("white", "babble")):

@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -32,11 +33,12 @@ import numpy as np
 
 from benchmarks import report
 from benchmarks.corpus import Utterance, build_corpus, options_at, sample
+from benchmarks.denoise import DENOISERS
 from benchmarks.noise import CONDITIONS, Condition, build_babble, conditions_named, mix, non_speech
 from benchmarks.pipelines import GUIDE, TEXT_ORACLE, Pipelines, load_freeform, load_guide_recognizer
 from benchmarks.probe import run_probe
 from benchmarks.voices import VOICES, SpeechCache, Voice, available
-from voice_guide.content import load_content
+from voice_guide.content import Option, load_content
 
 log = logging.getLogger("benchmarks")
 
@@ -54,8 +56,9 @@ class Settings:
     conditions: tuple[Condition, ...] = CONDITIONS
     phrases: int | None = None
     """Utterances per voice (a stable sample proportional by kind); None = the whole corpus."""
-    baseline_share: float = 0.15
-    """Share of each voice's utterances also decoded free-form for the baselines (free-form is ~10x slower)."""
+    baseline_share: float = 0.06
+    """Share of each headline voice's utterances also decoded free-form for the baselines (free-form is 10-40x
+    slower than the grammar); the same utterances in every condition."""
     out: Path = DEFAULT_OUT
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     plot: bool = True
@@ -63,6 +66,8 @@ class Settings:
     """Cold-start/RSS probe runs per engine (0 = skip)."""
     split: str = "report"
     """Voices whose figures make the headline tables: "report", "tune" or "all"."""
+    denoise: tuple[str, ...] = ()
+    """Noise suppressors (benchmarks.denoise) to try before the guide's recognizer, each an extra pipeline."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -88,6 +93,7 @@ def _init_worker(settings: Settings, babble_path: Path | None) -> None:
     _STATE["content"] = content
     _STATE["cache"] = SpeechCache(settings.out / "cache")
     _STATE["babble"] = np.load(babble_path) if babble_path is not None else None
+    _STATE["denoise"] = settings.denoise
     _STATE["pipelines"] = {
         engine: Pipelines(content, load_guide_recognizer(engine, settings.model), load_freeform(engine, settings.model))
         for engine in settings.engines
@@ -121,20 +127,8 @@ def _run_task(task: Task) -> list[report.Record]:
             "expected": utterance.expected,
             "audio_seconds": audio.size / 16_000,
         }
-        decided, transcript = pipelines.run_guide(audio, options)
-        records.append(
-            base
-            | {
-                "pipeline": GUIDE,
-                "decision": decided.decision,
-                "target": decided.target,
-                "heard": decided.heard,
-                "seconds": decided.seconds,
-                "confidence": transcript.confidence,
-                "alternatives": list(transcript.alternatives),
-                "rejected": transcript.rejected,
-            }
-        )
+        for name in (GUIDE, *(f"{GUIDE}+{d}" for d in _STATE["denoise"])):
+            records.append(base | _guide_record(pipelines, name, audio, options))
         if utterance.uid in task.baseline:
             for name, result in pipelines.run_baselines(audio, options).items():
                 records.append(
@@ -149,6 +143,24 @@ def _run_task(task: Task) -> list[report.Record]:
                     }
                 )
     return records
+
+
+def _guide_record(
+    pipelines: Pipelines, name: str, audio: np.ndarray[Any, np.dtype[np.int16]], options: Sequence[Option]
+) -> report.Record:
+    """The guide's pipeline, after the named noise suppressor when ``name`` is "guide+<suppressor>"."""
+    denoiser = DENOISERS[name.split("+", 1)[1]] if "+" in name else None
+    decided, transcript = pipelines.run_guide(audio, options, denoiser)
+    return {
+        "pipeline": name,
+        "decision": decided.decision,
+        "target": decided.target,
+        "heard": decided.heard,
+        "seconds": decided.seconds,
+        "confidence": transcript.confidence,
+        "alternatives": list(transcript.alternatives),
+        "rejected": transcript.rejected,
+    }
 
 
 def _synthesize(args: tuple[Path, Voice, tuple[str, ...]]) -> str:
@@ -168,8 +180,8 @@ def plan(settings: Settings, corpus: Sequence[Utterance]) -> list[Task]:
         chosen = sample(corpus, settings.phrases, voice.name) if settings.phrases else tuple(corpus)
         share = settings.baseline_share
         baseline = frozenset(u.uid for u in sample(chosen, round(share * len(chosen)), f"baseline|{voice.name}"))
-        if share <= 0:
-            baseline = frozenset()
+        if share <= 0 or settings.split not in ("all", voice.split):
+            baseline = frozenset()  # baselines only feed the headline tables: skip them on the other split
         for engine in settings.engines:
             for condition in settings.conditions:
                 tasks.append(Task(engine, voice, condition, chosen, baseline))
@@ -386,7 +398,7 @@ def git_revision() -> str:
 def parse_args(argv: Sequence[str] | None) -> Settings:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run: 1 voice, 12 utterances, 3 conditions")
-    parser.add_argument("--engine", action="append", choices=["pocketsphinx", "vosk"], help="repeatable")
+    parser.add_argument("--engine", action="append", choices=["pocketsphinx", "vosk", "plain-jsgf"], help="repeatable")
     parser.add_argument("--model", type=Path, help="vosk model directory")
     parser.add_argument("--voices", help="comma-separated voice names, or a number (the first N available)")
     parser.add_argument("--conditions", help="comma-separated: clean,white20,white10,white5,babble20,babble10,babble5")
@@ -395,6 +407,7 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     parser.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
     parser.add_argument("--split", choices=["report", "tune", "all"], default="report")
     parser.add_argument("--probe-runs", type=int, help="cold-start/RSS runs per engine (0 = skip)")
+    parser.add_argument("--denoise", help=f"noise suppressors to try too: {','.join(DENOISERS)}")
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
@@ -431,6 +444,11 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
             changes["conditions"] = conditions_named(args.conditions.split(","))
         except ValueError as error:
             parser.error(str(error))
+    if args.denoise:
+        unknown = [n for n in args.denoise.split(",") if n not in DENOISERS]
+        if unknown:
+            parser.error(f"unknown noise suppressors {unknown}; known: {', '.join(DENOISERS)}")
+        changes["denoise"] = tuple(args.denoise.split(","))
     for name in ("phrases", "baseline_share", "jobs", "probe_runs"):
         if getattr(args, name) is not None:
             changes[name] = getattr(args, name)
@@ -439,6 +457,8 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # On SIGTERM, unwind normally so the worker pool is terminated with us.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     settings = parse_args(argv)
     summary = run(settings)
     print("\n".join(summary["lines"]))
