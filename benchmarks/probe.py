@@ -1,8 +1,8 @@
 """Cold start and peak memory of the guide, measured in a fresh process (``python -m benchmarks.probe``).
 
 The parent notes the wall-clock time, then starts this module in a new interpreter, which: imports the guide, loads
-the content, loads the recognizer, builds the first question's grammar, synthesizes the welcome with pyttsx3
-(``save_to_file`` + ``runAndWait``, as the guide's speaker does) and notes when that audio is ready: the cold start
+the content, loads the recognizer, builds the first question's grammar, synthesizes the welcome with the guide's own
+pyttsx3 speaker (``voice_guide.tts.Pyttsx3Speaker.synthesize``) and notes when that audio is ready: the cold start
 to the first spoken word. Then it recognizes the given utterances with the guide's pipeline and reports its peak
 resident set size (VmHWM), so the figure covers a process that has loaded, spoken and listened.
 
@@ -12,18 +12,15 @@ Prints one JSON object on stdout; every time is in seconds from the parent's tim
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 
 def measure(engine: str, model: Path | None, started: float, utterances: Path | None) -> dict[str, Any]:
@@ -48,20 +45,16 @@ def measure(engine: str, model: Path | None, started: float, utterances: Path | 
     rss["recognizer"] = _peak_rss_mb()
     result: dict[str, Any] = {"engine": engine, "marks": marks, "rss_mb": rss}
     try:
-        import pyttsx3
-    except ImportError as error:
+        from voice_guide.tts import Pyttsx3Speaker
+
+        speaker = Pyttsx3Speaker(cast(Any, None))  # synthesis only: the audio is ready to play, not played
+        samples, _ = speaker.synthesize(content.phrase("welcome"))
+    except Exception as error:  # pyttsx3 or espeak-ng missing or broken: say so instead of a figure
         result["tts"] = f"pyttsx3 unavailable: {error}"
     else:
-        with tempfile.TemporaryDirectory(prefix="vg-probe-") as tmp:
-            wav = Path(tmp) / "welcome.wav"
-            with contextlib.redirect_stdout(io.StringIO()):
-                tts = pyttsx3.init()
-                tts.save_to_file(content.phrase("welcome"), str(wav))
-                tts.runAndWait()
-            audio_ready = wav.exists() and wav.stat().st_size > 44
         marks["first_word"] = time.time() - started
         rss["first_word"] = _peak_rss_mb()
-        result["tts"] = "pyttsx3" if audio_ready else "pyttsx3 wrote no audio"
+        result["tts"] = "pyttsx3" if samples.size else "pyttsx3 gave no audio"
     if utterances is not None:
         import numpy as np
 

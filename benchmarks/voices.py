@@ -12,9 +12,7 @@ Cache: ``<out>/cache/<voice key>/<sha256 of the text>.npy``; the voice key hashe
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import logging
 import shutil
 import subprocess
@@ -22,6 +20,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -43,7 +42,7 @@ class Voice:
     name: str
     """Short unique label used in tables ("espeak-us", "flite-slt")."""
     engine: str
-    """"espeak-ng", "pyttsx3", "flite" or "festival"."""
+    """"espeak-ng", "pyttsx3" (the guide's own speaker), "flite" or "festival"."""
     voice: str
     """The engine's voice: espeak-ng voice ("en-gb+f3"), flite voice ("slt"), festival voice ("ked_diphone")."""
     speed: int = 0
@@ -214,21 +213,13 @@ def _festival(voice: Voice, texts: Sequence[str]) -> list[Audio]:
 
 
 def _pyttsx3(voice: Voice, texts: Sequence[str]) -> list[Audio]:
-    """pyttsx3's ``save_to_file`` + ``runAndWait``, one file per utterance (its ``say()`` path is unreliable)."""
-    import pyttsx3
+    """The guide's own pyttsx3 synthesis (:class:`voice_guide.tts.Pyttsx3Speaker`, never played)."""
+    from voice_guide.tts import Pyttsx3Speaker, SpeechSettings
+    from voice_guide.wav import resample
 
-    engine = pyttsx3.init()
-    if voice.speed:
-        engine.setProperty("rate", voice.speed)
-    if voice.voice:
-        engine.setProperty("voice", voice.voice)
+    speaker = Pyttsx3Speaker(cast(Any, None), SpeechSettings(rate=voice.speed or 175, voice=voice.voice or None))
     result = []
-    with tempfile.TemporaryDirectory(prefix="vg-pyttsx3-") as tmp:
-        for index, text in enumerate(texts):
-            wav = Path(tmp) / f"{index}.wav"
-            with contextlib.redirect_stdout(io.StringIO()):  # it prints "Audio saved to ..."
-                engine.save_to_file(text, str(wav))
-                engine.runAndWait()
-            result.append(_decode(wav.read_bytes(), voice, text))
-    engine.stop()
+    for text in texts:
+        samples, rate = speaker.synthesize(text)
+        result.append(resample(samples, rate))
     return result
