@@ -16,6 +16,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 from conftest import CLI_TIMEOUT, RunCli, cli_command, cli_env
 from kiosk_helpers import (
@@ -484,3 +486,54 @@ def test_cli_kiosk_exits_cleanly_on_sigterm_mid_session(content: Content) -> Non
     assert f"voice-guide kiosk: {content.phrase('kiosk_stopped')}" in err
     assert "Traceback" not in err
     assert "session 1 started" in err
+
+
+# ---- a real missing microphone (voice_guide.audio, no sound device) ------------------------------------------------
+
+
+class LiveMicrophone:
+    """The live microphone through voice_guide.audio: opened for each utterance, as the voice front end does."""
+
+    def listen(self) -> npt.NDArray[np.int16] | None:
+        from voice_guide.audio import Microphone
+
+        with Microphone() as microphone:
+            utterance = microphone.listen(no_input_timeout=1.0)
+        return None if utterance is None else utterance.samples
+
+
+@pytest.mark.audio
+def test_a_kiosk_with_no_microphone_serves_people_on_the_keyboard(content: Content) -> None:
+    pytest.importorskip("sounddevice", exc_type=OSError)
+    from pulse import no_audio_devices
+
+    persons = people(content, 2, seed=12)
+    stdout = io.StringIO()
+    reader = LineReader(io.StringIO(typed(persons)))
+    logs: list[SessionLog] = []
+
+    def build() -> Station:
+        logs.append(SessionLog())
+        speaker = SilentSpeaker()
+        keyboard = KioskKeyboard(content, reader, io.StringIO(), stdout, idle_timeout=5.0)
+        voice = VoiceFrontend(
+            content=content,
+            recognizer=EchoRecognizer(),
+            listener=LiveMicrophone(),
+            speaker=speaker,
+            matcher=Matcher(content),
+            out=stdout,
+        )
+        waiter = VoiceWaiter(
+            content, voice.listener, voice.recognizer, speaker, stdout, fallback=KeyboardWaiter(content, reader, stdout)
+        )
+        return Station(RecordingFrontend(voice, logs[-1]), waiter, RecordingFrontend(keyboard, logs[-1]))
+
+    with no_audio_devices():
+        report = Kiosk(content, build, FAST).run()
+
+    assert report.served[Served.COMPLETED] == 2
+    assert report.served[Served.ERROR] == 0
+    assert report.fell_back == 2
+    assert [log.results[-1] for log in logs[:2]] == [person.assessment for person in persons]
+    assert "no usable microphone" in stdout.getvalue()
