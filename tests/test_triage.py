@@ -578,3 +578,12 @@ def test_cli_assess_exit_code_in_a_subprocess(text: str, message: str) -> None:
     assert run.stderr.startswith("voice-guide assess: ")
     assert message in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_questions_about_the_person_are_never_quoted_as_reasons() -> None:
+    content = load_content()
+    answers = {q.id: "no" for q in content.questions if q.red_flag and not q.ask_if}
+    answers |= {"rf_fever": "yes", "body": "womb", "rf_pregnant": "no", "rf_heavy_bleeding": "no", "discharge": "yes"}
+    flags = {f.red_flag.id: f for f in assess(content, answers).red_flags}
+    quoted = [r.question.id for r in flags["severe_pelvic_infection"].reasons]
+    assert quoted == ["rf_fever", "discharge"]

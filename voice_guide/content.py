@@ -8,7 +8,7 @@ Files (TOML, UTF-8) and their schema, in brief:
     commands.toml     [[command]]     id, words = [...]                 (ids: see COMMAND_IDS)
     ordinals.toml     [[ordinal]]     position, words = [...]           ("the second one" -> option 2)
     option_sets.toml  [<set>]         [[<set>.option]] id, text, synonyms
-    questions.toml    [[question]]    id, text, topic, help?, red_flag?, option_set | [[question.option]],
+    questions.toml    [[question]]    id, text, topic, help?, red_flag?, in_reasons?, option_set | [[question.option]],
                                       ask_if? = [{question, any_of}]    (all must hold)
     red_flags.toml    [[red_flag]]    id, name, explanation, advice, sources,
                                       [[red_flag.rule]] level, when = [{question, any_of}]
@@ -146,6 +146,9 @@ class Question:
     """Extra explanation given when the person asks for help here ("" when none)."""
     red_flag: bool
     """Asked in the first, red-flag part of the questionnaire."""
+    in_reasons: bool
+    """Whether an answer to it is quoted in "because you said ..." (False for questions about the person, such as
+    which organs they have, that only decide what applies)."""
     options: tuple[Option, ...]
     ask_if: tuple[Condition, ...]
     """All must hold for the question to be asked; empty means always asked."""
@@ -338,8 +341,8 @@ class _Reader:
             raise self.fail(f"{where}.{key}", "missing or not a whole number")
         return value
 
-    def flag(self, parent: Mapping[str, Any], key: str, where: str) -> bool:
-        value = parent.get(key, False)
+    def flag(self, parent: Mapping[str, Any], key: str, where: str, *, default: bool = False) -> bool:
+        value = parent.get(key, default)
         if not isinstance(value, bool):
             raise self.fail(f"{where}.{key}", "must be true or false")
         return value
@@ -556,6 +559,7 @@ def _load_questions(directory: Path, option_sets: Mapping[str, tuple[Option, ...
             topic=reader.text(raw, "topic", at),
             help=reader.text(raw, "help", at, required=False),
             red_flag=reader.flag(raw, "red_flag", at),
+            in_reasons=reader.flag(raw, "in_reasons", at, default=True),
             options=options,
             ask_if=conditions,
         )

@@ -76,6 +76,8 @@ def _reasons(content: Content, conditions: tuple[Condition, ...], answers: Mappi
     for condition in conditions:
         if condition.holds(answers):
             question = content.question(condition.question)
+            if not question.in_reasons:
+                continue
             reasons[question.id] = Reason(question, question.option(answers[question.id]))
     return tuple(sorted(reasons.values(), key=lambda r: order[r.question.id]))
 
