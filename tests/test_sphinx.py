@@ -1,0 +1,165 @@
+"""pocketsphinx recognizer on the real questionnaire, spoken by several espeak-ng voices.
+
+Every phrase (option texts, synonyms, ordinals, commands) of the yes/no set and of the 'body' question is spoken by
+every voice, recognized, and matched back through the Matcher. Synthetic speech is hard for pocketsphinx's model,
+so the checks are rates, with floors a little under what was measured (see voice_guide/sphinx.py):
+right answers, and above all few *wrong* answers accepted. Off-topic speech must mostly come back empty.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from speech import VOICES, Voice, have_espeak, synthesize
+
+from voice_guide.content import Content, Option
+from voice_guide.matcher import CommandMatch, Matcher, NoMatch, OptionMatch
+
+pytest.importorskip("pocketsphinx")
+
+from voice_guide.sphinx import PocketsphinxRecognizer
+
+pytestmark = [pytest.mark.audio, pytest.mark.skipif(not have_espeak(), reason="needs espeak-ng")]
+
+OFF_TOPIC = (
+    "what time is it",
+    "my back hurts",
+    "I went to the shop yesterday",
+    "the weather is nice today",
+    "can you call my doctor",
+    "hello there",
+    "how much does it cost",
+    "my name is john",
+    "turn on the lights",
+    "where is the bathroom",
+    "the",
+    "well I",
+)
+"""Speech that answers nothing: it must not be forced onto an option."""
+
+QUESTIONS = ("rf_fever", "body")
+"""rf_fever uses the yes/no set."""
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> PocketsphinxRecognizer:
+    return PocketsphinxRecognizer()
+
+
+def target(match: object) -> str | None:
+    if isinstance(match, OptionMatch):
+        return f"option:{match.option.id}"
+    if isinstance(match, CommandMatch):
+        return f"command:{match.command}"
+    return None
+
+
+def cough(seed: int) -> np.ndarray:  # type: ignore[type-arg]
+    """A cough-like burst: 0.3 s of low-passed noise with a fast attack and decay, in silence."""
+    rng = np.random.default_rng(seed)
+    n = 4_800
+    envelope = np.exp(-np.linspace(0, 6, n)) * np.minimum(1, np.linspace(0, 20, n))
+    burst = np.convolve(rng.normal(0, 1, n) * envelope, np.ones(8) / 8, mode="same")
+    pad = np.zeros(4_800)
+    return np.concatenate([pad, burst / np.abs(burst).max() * 12_000, pad]).astype(np.int16)
+
+
+def run_question(
+    recognizer: PocketsphinxRecognizer, matcher: Matcher, options: Sequence[Option], voices: Sequence[Voice]
+) -> dict[str, Counter[str]]:
+    """Speak every phrase with every voice; count right / wrong / rejected (no answer) per voice."""
+    phrases = matcher.phrases(options)
+    stats: dict[str, Counter[str]] = {}
+    for voice in voices:
+        counts: Counter[str] = Counter()
+        for phrase in phrases:
+            expected = target(matcher.match(phrase, options))
+            heard = recognizer.recognize(synthesize(phrase, voice), phrases)
+            if heard.text:
+                assert heard.text in phrases  # always one phrase of the grammar, never a partial path
+                assert heard.confidence is not None and 0.0 <= heard.confidence <= 1.0
+            got = target(matcher.match(heard.text, options)) if heard.text else None
+            counts["right" if got == expected else "rejected" if got is None else "wrong"] += 1
+        stats[voice.label] = counts
+    return stats
+
+
+@pytest.mark.parametrize("question_id", QUESTIONS)
+def test_every_phrase_by_every_voice_matches_back(
+    recognizer: PocketsphinxRecognizer, content: Content, question_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    matcher = Matcher(content)
+    options = content.question(question_id).options
+    assert recognizer.missing_words(matcher.phrases(options)) == set()
+    started = time.perf_counter()
+    stats = run_question(recognizer, matcher, options, VOICES)
+    per_utterance = (time.perf_counter() - started) / sum(sum(c.values()) for c in stats.values())
+    total: Counter[str] = sum(stats.values(), Counter())
+    n = sum(total.values())
+    report = "; ".join(
+        f"{label}: {c['right']}/{sum(c.values())} right, {c['wrong']} wrong" for label, c in stats.items()
+    )
+    logging.getLogger(__name__).warning(
+        "%s: %s (%.0f ms per utterance with synthesis)", question_id, report, 1000 * per_utterance
+    )
+    assert total["right"] / n >= 0.55, report
+    assert total["wrong"] / n <= 0.12, report
+    for label, counts in stats.items():
+        assert counts["right"] / sum(counts.values()) >= 0.40, f"{label}: {report}"
+
+
+def test_off_topic_speech_is_mostly_rejected(recognizer: PocketsphinxRecognizer, content: Content) -> None:
+    matcher = Matcher(content)
+    answered = 0
+    total = 0
+    for question_id in QUESTIONS:
+        options = content.question(question_id).options
+        phrases = matcher.phrases(options)
+        for voice in VOICES:
+            for text in OFF_TOPIC:
+                heard = recognizer.recognize(synthesize(text, voice), phrases)
+                total += 1
+                if heard.text:
+                    answered += not isinstance(matcher.match(heard.text, options), NoMatch)
+                else:
+                    assert heard.rejected or heard.confidence is None
+        for seed in range(3):
+            total += 1
+            answered += bool(recognizer.recognize(cough(seed), phrases).text)
+    logging.getLogger(__name__).warning("off-topic answered: %d of %d", answered, total)
+    assert answered / total <= 0.45
+
+
+def test_partial_paths_are_rejected(recognizer: PocketsphinxRecognizer, content: Content) -> None:
+    options = content.question("body").options
+    phrases = Matcher(content).phrases(options)
+    for voice in VOICES[:2]:
+        heard = recognizer.recognize(synthesize("the", voice), phrases)
+        assert heard.text == "" or heard.text in phrases
+
+
+def test_missing_words_are_reported_and_left_out(
+    recognizer: PocketsphinxRecognizer, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert recognizer.missing_words(["yes", "zorblax yes", "i dont", "im not"]) == {"zorblax"}
+    with caplog.at_level(logging.WARNING, logger="voice_guide.sphinx"):
+        heard = recognizer.recognize(synthesize("yes"), ["zorblax yes", "yes", "no"])
+    assert heard.text == "yes"
+    assert "zorblax" in caplog.text
+    assert recognizer.recognize(synthesize("yes"), ["zorblax"]).text == ""
+
+
+def test_decoder_is_reused_and_silence_gives_nothing(
+    recognizer: PocketsphinxRecognizer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    decoder = recognizer._decoder
+    assert recognizer.recognize(np.zeros(8_000, dtype=np.int16), ["yes", "no"]).text == ""
+    assert recognizer.recognize(np.zeros(0, dtype=np.int16), ["yes", "no"]).text == ""
+    assert recognizer._decoder is decoder
+    out, _err = capfd.readouterr()
+    assert out == ""
