@@ -4,7 +4,8 @@ Everything is seeded: the noise added to an utterance depends only on the uttera
 :data:`SEED`, so every run (and every worker process) hears exactly the same audio.
 
 SNR is the ratio of the speech's mean power (over the speech itself, before the silence padding) to the noise's mean
-power, in dB. The noise covers the padding too, as a real microphone would.
+power, in dB. The noise covers the padding too, as a real microphone would, and a faint microphone floor
+(:data:`MIC_FLOOR`) is under every condition.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ SEED = 20240604
 
 PAD_MS = 300
 """Silence before and after each utterance (about what the endpointer leaves)."""
+
+MIC_FLOOR = 8.0
+"""Standard deviation (LSB, about -72 dBFS) of the Gaussian floor under every condition, "clean" included: a real
+microphone is never digitally silent, and runs of exact zeros upset pocketsphinx's features."""
 
 BABBLE_TEXT = (
     "The committee met on Thursday to discuss the new library hours and the repairs to the roof.",
@@ -133,9 +138,10 @@ def non_speech(name: str, seed: str) -> Audio:
 def mix(speech: Audio, condition: Condition, uid: str, babble: npt.NDArray[np.float32] | None) -> Audio:
     """``speech`` padded with silence, with the condition's noise added at its SNR (seeded by ``uid``)."""
     padded = pad(speech)
-    if condition.noise == "clean" or condition.snr_db is None:
-        return padded
     rng = rng_for("mix", uid, condition.label)
+    floor = rng.standard_normal(padded.size) * MIC_FLOOR
+    if condition.noise == "clean" or condition.snr_db is None:
+        return np.asarray(np.clip(np.round(padded + floor), -32768, 32767), dtype=np.int16)
     if condition.noise == "white":
         noise = rng.standard_normal(padded.size)
     elif condition.noise == "babble":
@@ -147,7 +153,7 @@ def mix(speech: Audio, condition: Condition, uid: str, babble: npt.NDArray[np.fl
         raise ValueError(f"unknown noise {condition.noise!r}")
     speech_power = power(speech) or 1.0
     scale = np.sqrt(speech_power / (power(noise) * 10 ** (condition.snr_db / 10)))
-    out = padded.astype(np.float64) + noise * scale
+    out = padded.astype(np.float64) + noise * scale + floor
     return np.asarray(np.clip(np.round(out), -32768, 32767), dtype=np.int16)
 
 
