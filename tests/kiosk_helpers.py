@@ -9,15 +9,16 @@ person.assessment       # what the guide must tell them (computed directly by th
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from voice_guide.asr import Transcript
-from voice_guide.content import Content
-from voice_guide.dialog import Ask, Dialog, Event, Mode, Result, State
+from voice_guide.content import Content, Option, Question
+from voice_guide.dialog import Ask, Confirm, Dialog, Event, Mode, Result, State
 from voice_guide.errors import AudioError
 from voice_guide.flow import emergency_reached
 from voice_guide.session import Frontend, Heard
@@ -78,6 +79,14 @@ class SessionLog:
     first_ask: Ask | None = None
     results: list[Assessment] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    confirming: Option | None = None
+    """The answer the guide last asked to confirm ("I heard: yes. Is that right?")."""
+    answers_at_result: dict[str, str] | None = None
+    """``dialog.answers`` when the result was reached (what the guide understood)."""
+    state: State | None = None
+    """The dialog's state at the latest turn."""
+    question: Question | None = None
+    """The question being asked (or confirmed) at the latest turn."""
 
 
 class RecordingFrontend:
@@ -94,11 +103,17 @@ class RecordingFrontend:
                 self.log.first_ask = event
             if isinstance(event, Result):
                 self.log.results.append(event.assessment)
+            if isinstance(event, Confirm):
+                self.log.confirming = event.option
         self.inner.show(events)
 
     def listen(self, dialog: Dialog) -> Heard:
         if self.log.answers_at_start is None:
             self.log.answers_at_start = dialog.answers
+        if dialog.state is State.RESULT and self.log.answers_at_result is None:
+            self.log.answers_at_result = dialog.answers
+        self.log.state = dialog.state
+        self.log.question = dialog.question
         return self.inner.listen(dialog)
 
     def notice(self, text: str) -> None:
@@ -152,3 +167,68 @@ class SilentSpeaker:
 
     def slower(self) -> None:
         """Not needed here."""
+
+
+# ---- a spoken person: answers read from WAV files of synthesized speech ----
+
+
+class SpokenPerson:
+    """A listener that answers like ``person``: each turn, the WAV file of the answer to the question being asked.
+
+    It follows the session through ``log`` (kept up to date by a RecordingFrontend): the person's own answer to the
+    current question, "yes" / "no" when the guide asks to confirm, and "stop" after the result. Each utterance goes
+    through the real ``voice.WavFileListener`` (WAV decoding included); ``wav_for(phrase, voice)`` gives the file
+    of ``phrase`` said in the person's ``voice`` (an index). ``max_turns`` stops a session that loops.
+    """
+
+    def __init__(
+        self,
+        content: Content,
+        person: Person,
+        log: SessionLog,
+        wav_for: Callable[[str, int], Path],
+        voice: int = 0,
+        max_turns: int = 80,
+    ) -> None:
+        self.content_confirm = content.confirm_options
+        self.person = person
+        self.log = log
+        self.wav_for = wav_for
+        self.voice = voice
+        self.max_turns = max_turns
+        self.turns = 0
+        self._asked: dict[tuple[str, State | None, str], int] = {}
+
+    def _option(self) -> Option | None:
+        """What to answer now: the person's own option, yes or no to a confirmation; None (stop) after the result."""
+        state, question = self.log.state, self.log.question
+        if state is State.RESULT or question is None:
+            return None
+        if question.id in self.person.answers:
+            wanted = question.option(self.person.answers[question.id])
+        else:  # an earlier answer was misheard, so the guide went another way: the person is not sure
+            wanted = next((o for o in question.options if o.id == "not_sure"), question.options[0])
+        if state is State.CONFIRMING:
+            confirm = {o.id: o for o in self.content_confirm}
+            return confirm["yes" if self.log.confirming == wanted else "no"]
+        return wanted
+
+    def _phrase(self, option: Option | None) -> str:
+        """The longest phrasing first ("no I don't" before "no"); others when asked again at the same question."""
+        if option is None:
+            return "stop"
+        phrases = sorted(option.phrases, key=lambda p: -len(p.split()))
+        key = (self.log.question.id if self.log.question else "", self.log.state, option.id)
+        attempt = self._asked.get(key, 0)
+        self._asked[key] = attempt + 1
+        return phrases[attempt % len(phrases)]
+
+    def listen(self) -> npt.NDArray[np.int16] | None:
+        from voice_guide.voice import WavFileListener
+
+        self.turns += 1
+        if self.turns > self.max_turns:
+            raise EOFError
+        option = self._option()
+        phrase = self._phrase(option)
+        return WavFileListener([self.wav_for(phrase, self.voice)]).listen()
