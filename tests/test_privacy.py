@@ -13,10 +13,12 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import socket
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from typing import Any
 import pytest
 from conftest import CLI_TIMEOUT, cli_command, cli_env
 from kiosk_helpers import Person, RecordingFrontend, SessionLog, rng, scripted_person
+from speech import have_espeak
+from spoken_session import Phrasebook, spoken_session
 
 from voice_guide.content import Content
 from voice_guide.kiosk import Kiosk, KioskSettings, Served, Station, keyboard_station_factory
@@ -31,7 +35,11 @@ from voice_guide.kiosk import Kiosk, KioskSettings, Served, Station, keyboard_st
 REPO = Path(__file__).resolve().parent.parent
 
 
-def person_for(content: Content, seed: int = 21) -> Person:
+PERSON_SEED = 21
+"""The scripted person of these tests (one who goes through the whole questionnaire)."""
+
+
+def person_for(content: Content, seed: int = PERSON_SEED) -> Person:
     person = scripted_person(content, rng(seed))
     assert len(person.answers) > 10  # a whole questionnaire, not an early emergency stop
     return person
@@ -44,9 +52,8 @@ def typed(person: Person) -> str:
 # ---- network ---------------------------------------------------------------------------------------------------
 
 
-def test_a_whole_session_works_with_socket_creation_made_to_fail(
-    content: Content, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def refuse_sockets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make every way of creating a socket raise; returns the list of attempts, filled as they happen."""
     attempts: list[str] = []
 
     def refuse(name: str) -> Callable[..., Any]:
@@ -61,7 +68,13 @@ def test_a_whole_session_works_with_socket_creation_made_to_fail(
     with pytest.raises(OSError, match="forbidden"):
         socket.create_connection(("192.0.2.1", 80))
     attempts.clear()
+    return attempts
 
+
+def test_a_whole_session_works_with_socket_creation_made_to_fail(
+    content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts = refuse_sockets(monkeypatch)
     person = person_for(content)
     log = SessionLog()
     base = keyboard_station_factory(content, io.StringIO(typed(person)), io.StringIO(), idle_timeout=5.0)
@@ -73,6 +86,26 @@ def test_a_whole_session_works_with_socket_creation_made_to_fail(
     report = Kiosk(content, build, KioskSettings(error_pause=0.0)).run()
 
     assert report.served[Served.COMPLETED] == 1
+    assert log.results == [person.assessment]
+    assert attempts == []
+
+
+@pytest.mark.audio
+def test_a_spoken_session_works_with_socket_creation_made_to_fail(
+    content: Content, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """WAV files through the real pocketsphinx recognizer, with no way to open a socket."""
+    if not have_espeak():
+        pytest.skip("espeak-ng is not installed")
+    person = person_for(content)
+    book = Phrasebook(tmp_path)
+    spoken_session(content, person, book)  # make the WAV files first (espeak-ng runs in a subprocess)
+    attempts = refuse_sockets(monkeypatch)
+
+    report, log = spoken_session(content, person, book)
+
+    assert report.served[Served.COMPLETED] == 1
+    assert log.answers_at_result == person.answers
     assert log.results == [person.assessment]
     assert attempts == []
 
@@ -132,7 +165,13 @@ def snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
-def test_strace_sees_no_socket_and_no_write_anywhere(content: Content, tmp_path: Path) -> None:
+def traced(tmp_path: Path, command: list[str], stdin: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run ``command`` under strace with its own HOME, TMPDIR and working directory, and check it changed nothing.
+
+    Returns the result and the trace's lines, after asserting that the trace saw no socket, no file opened for
+    writing, created, renamed or removed anywhere (outside /dev), and that HOME, TMPDIR, the working directory and
+    prompts/ are unchanged.
+    """
     if not _can(["strace", "-f", "-qq", "-o", "/dev/null", "true"]):
         pytest.skip("strace is not installed or ptrace is not permitted (apt-get install strace)")
     home, tmpdir, cwd = tmp_path / "home", tmp_path / "tmp", tmp_path / "cwd"
@@ -141,14 +180,20 @@ def test_strace_sees_no_socket_and_no_write_anywhere(content: Content, tmp_path:
     trace = tmp_path / "trace.txt"
     env = cli_env() | {"HOME": str(home), "TMPDIR": str(tmpdir)}
     before = snapshot(home, tmpdir, cwd, REPO / "prompts")
-    person = person_for(content)
 
-    result = run_kiosk(
-        person, prefix=("strace", "-f", "-qq", "-e", "trace=network,file", "-o", str(trace)), env=env, cwd=cwd
+    result = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=network,file", "-o", str(trace), *command],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=cwd,
+        timeout=CLI_TIMEOUT * 2,
+        check=False,
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count(content.phrase("goodbye")) == 1
     lines = trace.read_text(encoding="utf-8", errors="replace").splitlines()
     opened = [m for m in (OPEN_CALL.match(line) for line in lines) if m]
     assert len(opened) > 50  # the trace did record the file activity (Python's own imports)
@@ -157,6 +202,31 @@ def test_strace_sees_no_socket_and_no_write_anywhere(content: Content, tmp_path:
     assert [line for line in lines if CHANGING_CALLS.match(line)] == []
     assert [line for line in lines if NETWORK_CALLS.match(line)] == []
     assert snapshot(home, tmpdir, cwd, REPO / "prompts") == before
+    return result, lines
+
+
+def test_strace_sees_no_socket_and_no_write_anywhere(content: Content, tmp_path: Path) -> None:
+    person = person_for(content)
+    result, _ = traced(tmp_path, cli_command(["kiosk", "--keyboard"]), typed(person))
+    assert result.stdout.count(content.phrase("goodbye")) == 1
+
+
+@pytest.mark.audio
+def test_strace_sees_a_spoken_session_read_its_audio_and_write_nothing(content: Content, tmp_path: Path) -> None:
+    """A voice session from WAV files (real pocketsphinx) in a traced subprocess: audio is only ever read."""
+    if not have_espeak():
+        pytest.skip("espeak-ng is not installed")
+    person = person_for(content)
+    book = Phrasebook(tmp_path)
+    spoken_session(content, person, book)  # make the WAV files the person needs, outside the trace
+    book.save(tmp_path / "book.json")
+    script = Path(__file__).resolve().parent / "spoken_session.py"
+
+    result, lines = traced(tmp_path, [sys.executable, str(script), str(tmp_path / "book.json"), str(PERSON_SEED)], "")
+
+    assert json.loads(result.stdout) == {"completed": 1, "understood": True}
+    wav_reads = [line for line in lines if ".wav" in line and "O_RDONLY" in line]
+    assert len(wav_reads) >= len(person.answers)
 
 
 # ---- read-only and full disk -----------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 from kiosk_helpers import Person, RecordingFrontend, SessionLog, SilentSpeaker, SpokenPerson, rng, scripted_person
-from speech import VOICES, have_espeak, synthesize
+from speech import have_espeak
+from spoken_session import Phrasebook
 
 from voice_guide.content import Content
 from voice_guide.flow import emergency_reached
@@ -29,7 +30,6 @@ from voice_guide.kiosk import Kiosk, KioskSettings, Served, Station, keyboard_st
 from voice_guide.matcher import Matcher
 from voice_guide.triage import assess
 from voice_guide.voice import VoiceFrontend
-from voice_guide.wav import encode_wav
 
 PEOPLE = 1_000
 WARM_UP = 50
@@ -74,23 +74,6 @@ class PeopleStream(io.TextIOBase):
             self.current = person
             self._lines = list(person.lines)
         return self._lines.pop(0) + "\n"
-
-
-class Phrasebook:
-    """WAV files of each phrase in each test voice, made on first use (not cached in memory)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.paths: dict[tuple[str, int], Path] = {}
-
-    def __call__(self, phrase: str, voice: int) -> Path:
-        voice %= len(VOICES)
-        key = (phrase, voice)
-        if key not in self.paths:
-            path = self.folder / f"{len(self.paths)}.wav"
-            path.write_bytes(encode_wav(synthesize.__wrapped__(phrase, VOICES[voice])))
-            self.paths[key] = path
-        return self.paths[key]
 
 
 class Waiting:
