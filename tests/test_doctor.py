@@ -121,6 +121,13 @@ def test_vosk_model_is_optional(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "vosk-model-small-en-us" in result.detail
 
 
+def test_a_vosk_model_variable_pointing_nowhere_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOICE_GUIDE_VOSK_MODEL", str(tmp_path / "missing"))
+    result = doctor.check_vosk_model(tmp_path)
+    assert result.status is Status.FAIL
+    assert "is not a vosk model folder" in result.detail
+
+
 def test_storage_and_network_are_not_needed() -> None:
     assert doctor.check_storage().status is Status.PASS
     assert "writes nothing" in doctor.check_storage().detail

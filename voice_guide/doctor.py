@@ -14,7 +14,6 @@ from __future__ import annotations
 import ctypes.util
 import importlib
 import importlib.util
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -156,30 +155,28 @@ def check_recognizer(words: Sequence[str] = ("yes", "no", "start", "repeat")) ->
     return Check("recognizer", Status.PASS, f"pocketsphinx with its bundled model ({model})")
 
 
-def _vosk_model_dirs(models_dir: Path) -> list[Path]:
-    """Folders that look like vosk models: $VOICE_GUIDE_VOSK_MODEL, then any under ``models_dir``."""
-    candidates = []
-    env = os.environ.get("VOICE_GUIDE_VOSK_MODEL")
-    if env:
-        candidates.append(Path(env))
-    if models_dir.is_dir():
-        candidates += sorted(p for p in models_dir.iterdir() if p.is_dir())
-    return [p for p in candidates if (p / "am" / "final.mdl").is_file() or (p / "final.mdl").is_file()]
-
-
 def check_vosk_model(models_dir: Path | None = None) -> Check:
-    """A vosk model is installed (optional: without one the guide uses pocketsphinx; WARN, never FAIL)."""
-    vosk = importlib.util.find_spec("vosk")
-    if vosk is None:
+    """A vosk model is installed (optional: without one the guide uses pocketsphinx; WARN, never FAIL).
+
+    Found the way the guide finds it (voice_guide.models): $VOICE_GUIDE_VOSK_MODEL, then models/. A variable that
+    points at something that is not a vosk model is a FAIL, since the guide would refuse it.
+    """
+    from voice_guide.errors import RecognizerError
+    from voice_guide.models import MODELS_DIR, find_vosk_model
+
+    if importlib.util.find_spec("vosk") is None:
         return Check("vosk model", Status.WARN, "vosk is not installed; pocketsphinx will be used")
-    found = _vosk_model_dirs(models_dir or Path(__file__).resolve().parent.parent / "models")
-    if not found:
+    try:
+        found = find_vosk_model(None, models_dir or MODELS_DIR)
+    except RecognizerError as error:
+        return Check("vosk model", Status.FAIL, str(error))
+    if found is None:
         return Check(
             "vosk model",
             Status.WARN,
             "no vosk model found; pocketsphinx will be used ('voice-guide models fetch' installs one)",
         )
-    return Check("vosk model", Status.PASS, f"found {found[0]}")
+    return Check("vosk model", Status.PASS, f"found {found}")
 
 
 def check_storage() -> Check:
