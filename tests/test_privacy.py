@@ -35,6 +35,11 @@ from voice_guide.kiosk import Kiosk, KioskSettings, Served, Station, keyboard_st
 REPO = Path(__file__).resolve().parent.parent
 
 
+def repo_env(**values: str) -> dict[str, str]:
+    """The CLI environment, importing this checkout's voice_guide whatever the working directory."""
+    return cli_env() | {"PYTHONPATH": str(REPO)} | values
+
+
 PERSON_SEED = 21
 """The scripted person of these tests (one who goes through the whole questionnaire)."""
 
@@ -127,7 +132,7 @@ def run_kiosk(
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=env or cli_env(),
+        env=env or repo_env(),
         cwd=cwd,
         timeout=CLI_TIMEOUT,
         check=False,
@@ -178,7 +183,7 @@ def traced(tmp_path: Path, command: list[str], stdin: str) -> tuple[subprocess.C
     for folder in (home, tmpdir, cwd):
         folder.mkdir()
     trace = tmp_path / "trace.txt"
-    env = cli_env() | {"HOME": str(home), "TMPDIR": str(tmpdir)}
+    env = repo_env(HOME=str(home), TMPDIR=str(tmpdir))
     before = snapshot(home, tmpdir, cwd, REPO / "prompts")
 
     result = subprocess.run(
@@ -255,7 +260,7 @@ def test_a_whole_session_works_when_the_disk_cannot_be_written(content: Content,
         f'set -e; {MOUNTS[disk]}; mount --bind "$REPO" "$REPO"; mount -o remount,bind,ro "$REPO"; {PROBES}; '
         'cd "$SPACE"; exec "$@"'
     )
-    env = cli_env() | {"HOME": str(space), "TMPDIR": str(space), "SPACE": str(space), "REPO": str(REPO)}
+    env = repo_env(HOME=str(space), TMPDIR=str(space), SPACE=str(space), REPO=str(REPO))
     person = person_for(content)
 
     result = run_kiosk(person, prefix=("unshare", "-rm", "sh", "-c", script, "sh"), env=env)
