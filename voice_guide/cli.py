@@ -3,9 +3,12 @@
     voice-guide [--keyboard | --voice] [options]   run the guide (voice when it can, else the keyboard, saying which)
     voice-guide questions [--json]                 list question ids and option ids (for answer files)
     voice-guide assess [FILE]                      answers as JSON (file or stdin) -> assessment as JSON
+    voice-guide listen FILE.wav [--question ID]    recognize one recording -> transcript, match and decision as JSON
+    voice-guide converse TURN.wav ...              a whole spoken conversation from recordings, one per turn
+    voice-guide models list | fetch [NAME]         speech models known, and downloading one (the only network use)
 
 Exit codes: 0 done; 1 input ended or stopped before the result; 2 bad usage or bad input; 3 content broken;
-130 interrupted (Ctrl-C).
+4 a model download failed; 130 interrupted (Ctrl-C) or terminated.
 """
 
 from __future__ import annotations
@@ -21,19 +24,31 @@ from types import FrameType
 from typing import Any, TextIO
 
 from voice_guide import __version__
+from voice_guide.asr import Recognizer
 from voice_guide.content import Content, load_content
 from voice_guide.dialog import Dialog, Mode
-from voice_guide.errors import AnswersError, ContentError, VoiceGuideError
+from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
 from voice_guide.flow import check_answers, emergency_reached
 from voice_guide.keyboard import KeyboardFrontend
+from voice_guide.matcher import Matcher
 from voice_guide.report import assessment_json
-from voice_guide.session import Outcome, run_session
+from voice_guide.session import Frontend, Outcome, run_session
 from voice_guide.triage import assess
+from voice_guide.voice import (
+    CONFIRM_BELOW,
+    SilentSpeaker,
+    VoiceFrontend,
+    VoiceSettings,
+    WavFileListener,
+    listen_once,
+    open_voice,
+)
 
 EXIT_OK = 0
 EXIT_UNFINISHED = 1
 EXIT_USAGE = 2
 EXIT_CONTENT = 3
+EXIT_FAILED = 4
 EXIT_INTERRUPTED = 130
 
 log = logging.getLogger(__name__)
@@ -51,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--keyboard", action="store_true", help="answer by typing (no microphone needed)")
     mode.add_argument("--voice", action="store_true", help="answer by voice; fail if voice cannot be used")
+    add_voice_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     questions = sub.add_parser("questions", help="list every question id with its option ids")
@@ -60,8 +76,71 @@ def build_parser() -> argparse.ArgumentParser:
     assess_parser.add_argument(
         "file", nargs="?", default="-", help="JSON file of question id -> option id ('-' or none: stdin)"
     )
+
+    listen = sub.add_parser("listen", help="recognize one WAV recording and print what the guide would decide")
+    listen.add_argument("file", type=Path, help="a WAV file (16 kHz mono 16-bit is best; others are converted)")
+    listen.add_argument("--question", help="the question it answers (default: the first question)")
+    add_voice_options(listen, suppress=True)
+
+    converse = sub.add_parser("converse", help="run a whole spoken conversation from WAV files, one per turn")
+    converse.add_argument("files", type=Path, nargs="+", help="WAV files, in the order the answers are given")
+    converse.add_argument("--json", action="store_true", help="print the turns and the assessment as JSON")
+    add_voice_options(converse, suppress=True)
+
+    models = sub.add_parser("models", help="speech models: list the known ones, or fetch one")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    models_sub.add_parser("list", help="models in the manifest, and which are installed")
+    fetch = models_sub.add_parser("fetch", help="download, verify (SHA-256) and unpack a model into models/")
+    fetch.add_argument("name", nargs="?", default=None, help="model name (default: the small English vosk model)")
     _add_kiosk_commands(sub)
     return parser
+
+
+def add_voice_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """Voice options, accepted before the command and after it (``suppress`` keeps the first from being reset)."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    group = parser.add_argument_group("voice")
+    group.add_argument(
+        "--engine",
+        choices=("auto", "vosk", "pocketsphinx"),
+        default=default("auto"),
+        help="speech recognizer (auto: vosk when a model is installed, else pocketsphinx)",
+    )
+    group.add_argument("--model", type=Path, default=default(None), help="vosk model folder")
+    group.add_argument("--input-device", default=default(None), help="microphone (sounddevice name or number)")
+    group.add_argument("--output-device", default=default(None), help="speaker (sounddevice name or number)")
+    group.add_argument("--rate", type=int, default=default(175), help="speaking rate, words per minute (175)")
+    group.add_argument("--volume", type=float, default=default(1.0), help="speech volume, 0 to 1 (1)")
+    group.add_argument("--tts-voice", default=default(None), help="espeak-ng voice for speaking, e.g. en-gb")
+    group.add_argument("--no-tones", action="store_true", default=default(False), help="no listening tones")
+    group.add_argument(
+        "--confirm-below",
+        type=float,
+        default=default(CONFIRM_BELOW),
+        help=f"recognizer confidence under which answers are read back for confirmation ({CONFIRM_BELOW})",
+    )
+
+
+def _device(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+
+def voice_settings(args: argparse.Namespace) -> VoiceSettings:
+    """The VoiceSettings the command line asked for."""
+    return VoiceSettings(
+        engine=args.engine,
+        model=args.model,
+        input_device=_device(args.input_device),
+        output_device=_device(args.output_device),
+        rate=args.rate,
+        volume=args.volume,
+        voice=args.tts_voice,
+        tones=not args.no_tones,
+        confirm_below=args.confirm_below,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,6 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _assess(content, args.file)
         if args.command == "kiosk":
             return _kiosk(content, args)
+        if args.command == "listen":
+            return _listen(content, args)
+        if args.command == "converse":
+            return _converse(content, args)
+        if args.command == "models":
+            return _models(args)
         return _run(content, args)
     except BrokenPipeError:
         return EXIT_OK
@@ -155,15 +240,97 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 def _run(content: Content, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     keyboard = KeyboardFrontend(content, sys.stdin, sys.stdout)
-    if args.voice:
-        raise VoiceGuideError("voice mode is not available in this version; use --keyboard")
+    frontend: Frontend = keyboard
     if not args.keyboard:
-        keyboard.notice("Using the keyboard: voice mode is not available in this version.")
-    dialog = Dialog(content, Mode.KEYBOARD)
-    result = run_session(dialog, keyboard)
+        try:
+            voice, notices = open_voice(content, voice_settings(args), sys.stdout)
+        except VoiceGuideError as error:
+            if args.voice:
+                raise
+            keyboard.notice(f"Using the keyboard: voice is not available ({error}).")
+        else:
+            for notice in notices:
+                voice.notice(notice)
+            frontend = voice
+    result = run_session(Dialog(content, frontend.mode), frontend, keyboard if frontend is not keyboard else None)
     if result.outcome is Outcome.END_OF_INPUT:
         print(content.phrase("interrupted"), file=sys.stdout)
         return EXIT_UNFINISHED
+    return EXIT_OK
+
+
+def _recognizer(args: argparse.Namespace) -> Recognizer:
+    from voice_guide.recognizers import describe, load_recognizer
+
+    recognizer = load_recognizer(args.engine, args.model)
+    log.info("recognizer: %s", describe(recognizer))
+    return recognizer
+
+
+def _listen(content: Content, args: argparse.Namespace) -> int:
+    from voice_guide.wav import read_wav
+
+    question = content.questions[0]
+    if args.question is not None:
+        try:
+            question = content.question(args.question)
+        except KeyError:
+            raise AnswersError(f"unknown question {args.question!r} (see 'voice-guide questions')") from None
+    samples = read_wav(args.file)
+    result = listen_once(_recognizer(args), Matcher(content), samples, question, args.confirm_below)
+    output = {"file": str(args.file), **result}
+    json.dump(output, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _converse(content: Content, args: argparse.Namespace) -> int:
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        raise AnswersError(f"no such file: {', '.join(missing)}")
+    out = None if args.json else sys.stdout
+    frontend = VoiceFrontend(
+        content=content,
+        recognizer=_recognizer(args),
+        listener=WavFileListener(args.files),
+        speaker=SilentSpeaker(),
+        matcher=Matcher(content),
+        out=out,
+        confirm_below=args.confirm_below,
+    )
+    dialog = Dialog(content, Mode.VOICE)
+    result = run_session(dialog, frontend)
+    assessment = dialog.assessment
+    if args.json:
+        data = {
+            "outcome": result.outcome.value,
+            "turns": [{"question": turn.question, "transcript": turn.transcript.text} for turn in frontend.turns],
+            "answers": dialog.answers,
+            "assessment": assessment_json(content, assessment) if assessment else None,
+        }
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return EXIT_OK if assessment is not None else EXIT_UNFINISHED
+
+
+def _models(args: argparse.Namespace) -> int:
+    from voice_guide import models
+
+    try:
+        manifest = models.load_manifest()
+        if args.models_command == "list":
+            for info in manifest.values():
+                installed = models.is_vosk_model(models.MODELS_DIR / info.folder)
+                state = "installed" if installed else "not installed"
+                print(f"{info.name}: {info.engine}, {info.language}, {info.size / 1e6:.0f} MB download, {state}")
+            print("pocketsphinx (bundled English model): always installed")
+            return EXIT_OK
+        name = args.name or next(iter(manifest))
+        path = models.fetch(name)
+    except ModelFetchError as error:
+        print(f"voice-guide models: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Installed {path}. The guide will use it from now on (--engine auto).")
     return EXIT_OK
 
 

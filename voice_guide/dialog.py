@@ -14,13 +14,14 @@ States::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from voice_guide.content import Content, Option, Question
 from voice_guide.flow import emergency_reached, next_question, progress
-from voice_guide.matcher import CommandMatch, Decision, Matcher, NoMatch, OptionMatch
+from voice_guide.matcher import CommandMatch, Decision, Match, Matcher, NoMatch, OptionMatch
 from voice_guide.triage import Assessment, assess
 
 MAX_FAILURES = 3
@@ -159,6 +160,11 @@ class Dialog:
         return ()
 
     @property
+    def pending(self) -> Option | None:
+        """The answer waiting for confirmation ("I heard: yes. Is that right?"), if any."""
+        return self._pending if self._state is State.CONFIRMING else None
+
+    @property
     def assessment(self) -> Assessment | None:
         """The result, once reached."""
         return self._assessment
@@ -214,13 +220,18 @@ class Dialog:
             return [Say(self.content.phrase("result_after"))]
         return self._not_understood(self.content.phrase("not_understood"))
 
-    def hear(self, heard: str) -> list[Event]:
-        """Handle one thing heard or typed."""
+    def hear(self, heard: str, *, sure: bool = True) -> list[Event]:
+        """Handle one thing heard or typed.
+
+        ``sure=False`` says the recognizer itself doubts what it heard (see :func:`doubted`).
+        """
         if self._state is State.ENDED:
             return []
         if not heard.strip():
             return self.silence()
         match = self.matcher.match(heard, self.expected_options, allow_digits=self.mode is Mode.KEYBOARD)
+        if not sure and self._state is not State.CONFIRMING:
+            match = doubted(match)
         if isinstance(match, CommandMatch):
             return self.command(match.command)
         if self._state is State.RESULT:
@@ -354,6 +365,23 @@ class Dialog:
         self._failures = 0
         self._question = question
         return [*events, self._ask(question, read_options=True)]
+
+
+HARMLESS_COMMANDS = frozenset({"repeat", "help"})
+"""Commands that only ask the question again: obeyed even when the recognizer doubts what it heard."""
+
+
+def doubted(match: Match) -> Match:
+    """What a match becomes when the recognizer doubts the words it heard.
+
+    An answer is read back for confirmation instead of being taken; a command that would change anything (go back,
+    start over, stop, keyboard, speed) is not obeyed, and the question is asked again.
+    """
+    if isinstance(match, OptionMatch) and match.decision is Decision.ACCEPT:
+        return dataclasses.replace(match, decision=Decision.CONFIRM)
+    if isinstance(match, CommandMatch) and match.command not in HARMLESS_COMMANDS:
+        return NoMatch(match.score, match.phrase)
+    return match
 
 
 def options_text(content: Content, options: Sequence[Option]) -> str:

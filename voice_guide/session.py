@@ -28,8 +28,17 @@ class Unheard(Enum):
     """Someone spoke, but nothing that can be said at this question was recognized."""
 
 
-Heard = str | Unheard | None
-"""Text heard or typed; an Unheard reason; or None at the end of input."""
+@dataclass(frozen=True)
+class Recognized:
+    """Words a recognizer heard, with whether it is sure of them."""
+
+    text: str
+    sure: bool
+    """False when the recognizer's confidence is low: answers are then confirmed before being taken."""
+
+
+Heard = str | Recognized | Unheard | None
+"""Text typed; words recognized; an Unheard reason; or None at the end of input."""
 
 
 class Frontend(Protocol):
@@ -102,6 +111,8 @@ def run_session(dialog: Dialog, frontend: Frontend, fallback: Frontend | None = 
             events = dialog.silence()
         elif heard is Unheard.UNRECOGNIZED:
             events = dialog.not_understood()
+        elif isinstance(heard, Recognized):
+            events = dialog.hear(heard.text, sure=heard.sure)
         else:
             events = dialog.hear(heard)
 

@@ -21,7 +21,9 @@ Design (measured with espeak-ng voices, see tests/test_sphinx.py and the numbers
      ``Transcript.confidence``; below :attr:`SphinxSettings.min_posterior` it is rejected. Measured on 2 questions
      (621 in-grammar utterances by 3 voices, 146 off-topic utterances by 5 voices and coughs): threshold 0 keeps 469
      right / 74 wrong and accepts 83 off-topic; 0.25 keeps 429 right / 40 wrong and accepts 54 off-topic (63%
-     rejected); 0.35 keeps 358 / 22 and accepts 28. Default 0.25.
+     rejected); 0.35 keeps 358 / 22 and accepts 28. That default (0.25) rejected the plain "yes" and "no" of most
+     voices, whose posteriors are low (see SphinxSettings.min_posterior); the default is now 0.05, and answers
+     below the voice front end's confirmation threshold are read back rather than taken.
   Rejected, with measurements: a phone-loop garbage alternative in the grammar (at the weights where it ever wins it
   made decoding over 10x slower: minutes per question set); a second free-form pass with the language model (~500 ms
   per utterance, and on synthetic speech the free-form transcript is too poor to verify anything: keeping only
@@ -43,6 +45,7 @@ import numpy as np
 from voice_guide.asr import SAMPLE_RATE, Transcript
 from voice_guide.errors import RecognizerError
 from voice_guide.recognizers import dictionary_spelling
+from voice_guide.wav import SILENCE_RMS
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -54,8 +57,12 @@ logger = logging.getLogger(__name__)
 class SphinxSettings:
     """Tuning of the pocketsphinx recognizer."""
 
-    min_posterior: float = 0.25
-    """Lattice posterior (0..1) below which a grammar hypothesis is rejected as out of grammar."""
+    min_posterior: float = 0.05
+    """Lattice posterior (0..1) below which a grammar hypothesis is rejected as out of grammar. Low on purpose:
+    the posteriors of right one-word answers ("no", "yes") are often 0.08-0.2, because longer phrases starting
+    with the same word share the lattice; hypotheses between this and the voice front end's ``confirm_below`` are
+    read back for confirmation instead of being taken (see voice.CONFIRM_BELOW). At 0.25, "yes" and "no" spoken by
+    the default espeak-ng voice were always rejected."""
     noise_floor: float = 16.0
     """Standard deviation (int16 LSB) of the deterministic noise added to avoid digital silence; 0 disables."""
     nbest: int = 3
@@ -132,14 +139,17 @@ class PocketsphinxRecognizer:
     def recognize(self, audio: npt.NDArray[np.int16], phrases: Sequence[str]) -> Transcript:
         """Recognize one utterance (16 kHz mono int16), constrained to ``phrases``; "" when out of grammar."""
         name, spelled = self._search(tuple(phrases))
-        if not spelled or audio.size == 0:
-            return Transcript("")
+        if not spelled or audio.size == 0 or _rms(audio) < SILENCE_RMS:
+            return Transcript("")  # no speech energy at all: decoding the noise floor would only invent words
         started = time.perf_counter()
         samples = _with_noise_floor(audio, self.settings.noise_floor)
         decoder = self._decoder
         if self._active != name:  # (current_search() crashes while no search is active)
             decoder.activate_search(name)
             self._active = name
+        # Each utterance is decoded on its own: without this, feature state carried over from the previous
+        # utterance changed the result for the same audio ("no" heard right once, then as "no i", "no i", ...).
+        decoder.reinit_feat()
         decoder.start_utt()
         try:
             decoder.process_raw(samples.tobytes(), full_utt=True)
@@ -171,6 +181,10 @@ class PocketsphinxRecognizer:
             if text in spelled and text != best and spelled[text] not in found:
                 found.append(spelled[text])
         return tuple(found)
+
+
+def _rms(audio: npt.NDArray[np.int16]) -> float:
+    return float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
 
 
 def _with_noise_floor(audio: npt.NDArray[np.int16], sigma: float) -> npt.NDArray[np.int16]:

@@ -10,23 +10,37 @@ memory for the current session only (for ``converse`` output); nothing is writte
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from voice_guide.asr import Recognizer, Transcript
-from voice_guide.content import Content, Option
-from voice_guide.dialog import ChangeRate, Dialog, Event, Mode
+from voice_guide.asr import SAMPLE_RATE, Recognizer, Transcript
+from voice_guide.content import Content, Option, Question
+from voice_guide.dialog import ChangeRate, Dialog, Event, Mode, doubted
+from voice_guide.errors import AudioError, SpeechError
 from voice_guide.matcher import CommandMatch, Matcher, OptionMatch
 from voice_guide.render import printed_lines, spoken_text
-from voice_guide.session import Heard, Unheard
+from voice_guide.session import Heard, Recognized, Unheard
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
 log = logging.getLogger(__name__)
+
+
+CONFIRM_BELOW = 0.4
+"""Default confidence under which a recognized answer is confirmed. Measured on pocketsphinx with five synthesized
+voices answering a yes/no question (245 utterances): at 0.4, 71% of right answers are taken without confirming and
+5 of 9 wrong ones are read back for confirmation instead; at 0.5 nearly every answer would need confirming, since
+pocketsphinx's posteriors cluster just under 0.5. See BENCHMARKS.md for the full measurements."""
+
+
+def is_sure(transcript: Transcript, confirm_below: float) -> bool:
+    """Whether the recognizer is confident enough for an answer to be taken without confirming it."""
+    return transcript.confidence is None or transcript.confidence >= confirm_below
 
 
 class Listener(Protocol):
@@ -40,16 +54,57 @@ class Listener(Protocol):
 
 
 class Speaker(Protocol):
-    """What speaks the guide's words."""
+    """What speaks the guide's words (see voice_guide.tts for the implementations)."""
 
     def say(self, text: str) -> None:
         """Speak ``text`` and return when it has been spoken."""
 
-    def faster(self) -> None:
+    def faster(self) -> object:
         """Speak faster from now on."""
 
-    def slower(self) -> None:
+    def slower(self) -> object:
         """Speak more slowly from now on."""
+
+
+class SilentSpeaker:
+    """Speaks nothing: used when speech output is unavailable, since the voice front end already shows the text."""
+
+    def say(self, text: str) -> None:
+        """Say nothing."""
+
+    def faster(self) -> None:
+        """Nothing to speed up."""
+
+    def slower(self) -> None:
+        """Nothing to slow down."""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Everything the voice front end can be told on the command line."""
+
+    engine: str = "auto"
+    """"auto", "vosk" or "pocketsphinx"."""
+    model: Path | None = None
+    """A vosk model directory (else $VOICE_GUIDE_VOSK_MODEL or one found under models/)."""
+    input_device: int | str | None = None
+    """sounddevice input device (None: the system default)."""
+    output_device: int | str | None = None
+    """sounddevice output device (None: the system default)."""
+    rate: int = 175
+    """Speaking rate, words per minute; "faster"/"slower" change it for the session."""
+    volume: float = 1.0
+    """Speech volume, 0..1."""
+    voice: str | None = None
+    """A pyttsx3/espeak-ng voice name or id (None: the default voice)."""
+    tones: bool = True
+    """Play the short "listening" / "done listening" tones."""
+    no_input_timeout: float = 8.0
+    """Seconds to wait for speech to start before saying "I didn't hear anything"."""
+    max_utterance: float = 15.0
+    """Seconds after which a long answer is cut (the end of an answer is otherwise decided by silence)."""
+    confirm_below: float = CONFIRM_BELOW
+    """Recognizer confidence (0..1) under which an answer is read back for confirmation rather than taken."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +130,39 @@ class WavFileListener:
         return read_wav(self._paths.pop(0))
 
 
+class MicrophoneListener:
+    """The live microphone. The input stream is opened only while listening, never while the guide speaks."""
+
+    def __init__(self, settings: VoiceSettings) -> None:
+        from voice_guide.audio import Microphone, import_sounddevice
+
+        import_sounddevice()  # fails now, with a clear message, if PortAudio is missing
+        self._microphone = Microphone
+        self.settings = settings
+
+    def listen(self) -> npt.NDArray[np.int16] | None:
+        with self._microphone(self.settings.input_device) as microphone:
+            utterance = microphone.listen(self.settings.no_input_timeout, self.settings.max_utterance)
+        if utterance is None:
+            return None
+        if utterance.truncated:
+            log.info("a long answer was cut at %.0f s", self.settings.max_utterance)
+        return utterance.samples
+
+
+class ToneCue:
+    """Plays the "listening" and "done listening" tones."""
+
+    def __init__(self, output_device: int | str | None) -> None:
+        from voice_guide.audio import DONE_LISTENING_TONE, LISTENING_TONE, Player
+
+        self._player = Player(output_device)
+        self._tones = {"start": LISTENING_TONE, "stop": DONE_LISTENING_TONE}
+
+    def __call__(self, which: str) -> None:
+        self._player.play(self._tones[which].samples())
+
+
 @dataclass
 class VoiceFrontend:
     """Speak, listen, recognize. ``out`` (optional) also shows everything as text."""
@@ -88,6 +176,8 @@ class VoiceFrontend:
     cue: Callable[[str], None] | None = None
     """Plays the "listening" ("start") and "done listening" ("stop") tones."""
     turns: list[Turn] = field(default_factory=list)
+    confirm_below: float = CONFIRM_BELOW
+    """See VoiceSettings.confirm_below."""
     mode: Mode = Mode.VOICE
 
     def show(self, events: Sequence[Event]) -> None:
@@ -104,34 +194,56 @@ class VoiceFrontend:
         if self.out is not None:
             self.out.flush()
         if words:
-            self.speaker.say(" ".join(words))
+            self._say(" ".join(words))
+
+    def _cue(self, which: str) -> None:
+        if self.cue is None:
+            return
+        try:
+            self.cue(which)
+        except AudioError as error:
+            log.warning("listening tones turned off: %s", error)
+            self.cue = None
+
+    def _say(self, text: str) -> None:
+        """Speak; if speaking stops working mid-session, say so once and carry on showing the words."""
+        try:
+            self.speaker.say(text)
+        except (AudioError, SpeechError) as error:
+            log.warning("speech output failed: %s", error)
+            self.speaker = SilentSpeaker()
+            self.cue = None
+            if self.out is not None:
+                print(f"Speaking stopped working ({error}); showing the words instead.", file=self.out, flush=True)
 
     def listen(self, dialog: Dialog) -> Heard:
-        if self.cue:
-            self.cue("start")
+        self._cue("start")
         try:
             samples = self.listener.listen()
         except EOFError:
             return None
         finally:
-            if self.cue:
-                self.cue("stop")
+            self._cue("stop")
         if samples is None:
             return Unheard.SILENCE
         transcript = self.recognizer.recognize(samples, self.matcher.phrases(dialog.expected_options))
         self.turns.append(Turn(transcript, dialog.question.id if dialog.question else None))
         if self.out is not None:
             print(f"(heard: {transcript.text or '...'})", file=self.out, flush=True)
-        return transcript.text or Unheard.UNRECOGNIZED
+        if not transcript.text:
+            return Unheard.UNRECOGNIZED
+        return Recognized(transcript.text, is_sure(transcript, self.confirm_below))
 
     def notice(self, text: str) -> None:
         if self.out is not None:
             print(text, file=self.out, flush=True)
-        self.speaker.say(text)
+        self._say(text)
 
 
-def decide(matcher: Matcher, transcript: Transcript, options: Sequence[Option]) -> dict[str, Any]:
-    """What the dialog would do with this transcript, as JSON-ready data (``voice-guide listen``)."""
+def decide(
+    matcher: Matcher, transcript: Transcript, options: Sequence[Option], confirm_below: float = CONFIRM_BELOW
+) -> dict[str, Any]:
+    """What the dialog would do with this transcript at a question, as JSON-ready data (``voice-guide listen``)."""
     result: dict[str, Any] = {
         "transcript": transcript.text,
         "confidence": transcript.confidence,
@@ -140,6 +252,8 @@ def decide(matcher: Matcher, transcript: Transcript, options: Sequence[Option]) 
     if not transcript.text:
         return result | {"match": None, "score": None, "decision": "reask"}
     match = matcher.match(transcript.text, options, allow_digits=False)
+    if not is_sure(transcript, confirm_below):
+        match = doubted(match)
     if isinstance(match, OptionMatch):
         return result | {
             "match": {"option": match.option.id, "text": match.option.text},
@@ -155,3 +269,59 @@ def decide(matcher: Matcher, transcript: Transcript, options: Sequence[Option]) 
             "decision": "accept",
         }
     return result | {"match": None, "score": round(match.best_score, 1), "decision": "reask"}
+
+
+def listen_once(
+    recognizer: Recognizer,
+    matcher: Matcher,
+    samples: npt.NDArray[np.int16],
+    question: Question,
+    confirm_below: float = CONFIRM_BELOW,
+) -> dict[str, Any]:
+    """Recognize one utterance as an answer to ``question``: what ``voice-guide listen`` prints (JSON-ready)."""
+    started = time.perf_counter()
+    transcript = recognizer.recognize(samples, matcher.phrases(question.options))
+    result = decide(matcher, transcript, question.options, confirm_below)
+    elapsed = time.perf_counter() - started
+    return {
+        "question": question.id,
+        "engine": recognizer.name,
+        **result,
+        "audio_seconds": round(len(samples) / SAMPLE_RATE, 3),
+        "decode_ms": round(elapsed * 1000, 1),
+    }
+
+
+def open_voice(content: Content, settings: VoiceSettings, out: TextIO) -> tuple[VoiceFrontend, list[str]]:
+    """The live voice front end, and notices to give once (which engine; speech shown instead of spoken).
+
+    Raises VoiceGuideError (RecognizerError, AudioError) when voice cannot be used at all: the caller falls back
+    to the keyboard.
+    """
+    from voice_guide.recognizers import describe, load_recognizer
+    from voice_guide.tts import SpeechSettings, open_speaker
+
+    recognizer = load_recognizer(settings.engine, settings.model)
+    listener = MicrophoneListener(settings)
+    notices = [f"Listening with {describe(recognizer)}."]
+    speaker: Speaker
+    speaker, reason = open_speaker(
+        SpeechSettings(rate=settings.rate, volume=settings.volume, voice=settings.voice), settings.output_device
+    )
+    cue: Callable[[str], None] | None = None
+    if reason is not None:
+        notices.append(reason)
+        speaker = SilentSpeaker()
+    elif settings.tones:
+        cue = ToneCue(settings.output_device)
+    frontend = VoiceFrontend(
+        content=content,
+        recognizer=recognizer,
+        listener=listener,
+        speaker=speaker,
+        matcher=Matcher(content),
+        out=out,
+        cue=cue,
+        confirm_below=settings.confirm_below,
+    )
+    return frontend, notices

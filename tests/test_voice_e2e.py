@@ -1,0 +1,181 @@
+"""End to end through the real recognizer: synthesized speech -> WAV -> `voice-guide listen` / `converse`.
+
+Every option phrase, synonym, ordinal and command of the questionnaire is spoken by several espeak-ng voices and run
+through the same code path as ``voice-guide listen`` (``voice.listen_once``); off-topic speech must be re-asked.
+A whole conversation, one WAV file per turn, runs through the real CLI (``voice-guide converse``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import RunCli
+from speech import VOICES, Voice, have_espeak, synthesize
+
+from voice_guide.asr import Recognizer
+from voice_guide.content import Content, Option, Question
+from voice_guide.matcher import Matcher
+from voice_guide.voice import listen_once
+from voice_guide.wav import encode_wav
+
+pytestmark = [
+    pytest.mark.audio,
+    pytest.mark.skipif(not have_espeak(), reason="espeak-ng is not installed (apt-get install espeak-ng)"),
+]
+
+OFF_TOPIC = (
+    "what time is it",
+    "my back hurts",
+    "i had a sandwich for lunch",
+    "can you call the doctor",
+    "the weather is nice today",
+    "i was going to",
+)
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    from voice_guide.recognizers import load_recognizer
+
+    return load_recognizer("pocketsphinx", None)
+
+
+def distinct_option_sets(content: Content) -> list[Question]:
+    """One question per distinct set of options (the yes/no questions all share one)."""
+    seen: dict[tuple[Option, ...], Question] = {}
+    for question in content.questions:
+        seen.setdefault(question.options, question)
+    return list(seen.values())
+
+
+def expected_targets(content: Content, question: Question) -> list[tuple[str, str]]:
+    """(phrase to say, expected option id or "command:<id>") for everything that can be said at ``question``."""
+    targets = [(phrase, option.id) for option in question.options for phrase in option.phrases]
+    for index, option in enumerate(question.options):
+        if index < len(content.ordinals):
+            targets += [(word, option.id) for word in content.ordinals[index]]
+    targets += [(word, f"command:{command.id}") for command in content.commands for word in command.words]
+    return targets
+
+
+REASKING_COMMANDS = ("command:repeat", "command:help")
+"""Commands that only ask the question again: hearing one by mistake costs a turn, nothing more."""
+
+
+def outcome(result: dict[str, object], expected: str) -> str:
+    """accept-right, confirm-right, reask, confirm-wrong or accept-wrong (the harmful one)."""
+    match = result["match"]
+    if result["decision"] == "reask" or not isinstance(match, dict):
+        return "reask"
+    got = match.get("option") or f"command:{match.get('command')}"
+    if got != expected and got in REASKING_COMMANDS:
+        return "reask"
+    right = "right" if got == expected else "wrong"
+    return f"{result['decision']}-{right}"
+
+
+@pytest.mark.parametrize("voice", VOICES, ids=lambda v: v.label)
+def test_every_phrase_lands_on_its_option_or_is_reasked(content: Content, recognizer: Recognizer, voice: Voice) -> None:
+    matcher = Matcher(content)
+    tally: Counter[str] = Counter()
+    wrong: list[str] = []
+    for question in distinct_option_sets(content):
+        for phrase, expected in expected_targets(content, question):
+            result = listen_once(recognizer, matcher, synthesize(phrase, voice), question)
+            kind = outcome(result, expected)
+            tally[kind] += 1
+            if kind == "accept-wrong":
+                wrong.append(f"{question.id}: said {phrase!r}, heard {result['transcript']!r}, took {result['match']}")
+    total = sum(tally.values())
+    right = tally["accept-right"] + tally["confirm-right"]
+    print(f"\n{voice.label}: {dict(tally)} right {right}/{total} = {right / total:.1%}")
+    # Floors set just under what pocketsphinx achieves on these synthetic voices (67-79% right, 1.4-3.1%
+    # accepted wrong, see BENCHMARKS.md): they catch regressions; the targets themselves are the benchmark's job.
+    # Accepting a wrong answer without asking is the harmful error: it must stay rare.
+    assert tally["accept-wrong"] <= 0.04 * total, wrong
+    assert right >= 0.60 * total, dict(tally)
+
+
+def test_off_topic_speech_is_reasked(content: Content, recognizer: Recognizer) -> None:
+    matcher = Matcher(content)
+    question = content.question("rf_fever")
+    results = {
+        (text, voice.label): listen_once(recognizer, matcher, synthesize(text, voice), question)
+        for text in OFF_TOPIC
+        for voice in VOICES[:3]
+    }
+    taken = {key: r["match"] for key, r in results.items() if outcome(r, "off-topic") == "accept-wrong"}
+    assert len(taken) <= 0.1 * len(results), taken
+
+
+def write_turns(directory: Path, phrases: list[str], voice: Voice = VOICES[0]) -> list[Path]:
+    paths = []
+    for index, phrase in enumerate(phrases):
+        path = directory / f"turn{index:02d}.wav"
+        path.write_bytes(encode_wav(synthesize(phrase, voice)))
+        paths.append(path)
+    return paths
+
+
+def test_listen_command_prints_the_decision(tmp_path: Path, run_cli: RunCli) -> None:
+    (path,) = write_turns(tmp_path, ["not sure"])
+    code, out, err = run_cli(["listen", str(path), "--question", "rf_fever", "--engine", "pocketsphinx"])
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["question"] == "rf_fever"
+    assert result["engine"] == "pocketsphinx"
+    assert result["match"] == {"option": "not_sure", "text": "Not sure"}
+    assert result["decision"] in ("accept", "confirm")
+
+
+def test_listen_command_rejects_a_file_that_is_not_wav(tmp_path: Path, run_cli: RunCli) -> None:
+    path = tmp_path / "notes.wav"
+    path.write_text("not audio")
+    code, _, err = run_cli(["listen", str(path)])
+    assert code == 2
+    assert "not a usable WAV file" in err
+
+
+def test_a_whole_spoken_conversation_from_wav_files(tmp_path: Path, run_cli: RunCli) -> None:
+    turns = [
+        "no",  # numbness
+        "no",  # bladder or bowel control
+        "what time is it",  # off topic: asked again
+        "no",  # confusion
+        "no",  # sudden severe pain
+        "yes",  # fever
+        "go back",  # back to the fever question
+        "yes",  # fever, again
+        "no",  # vomiting
+        "no",  # blood in pee
+        "no",  # weight loss / night pain
+        "prostate",  # body
+        "no",  # discharge
+        "new",  # pattern
+        "yes",  # burning when peeing
+        "no",  # side pain
+        "no",  # deep
+        "no",  # vigorous
+        "no",  # movement
+        "no",  # leg pain
+        "no",  # dryness
+        "yes",  # prostate pain
+    ]
+    paths = write_turns(tmp_path, turns)
+    # --confirm-below 0: no read-back confirmations, so the scripted turns stay in step with the questions.
+    code, out, err = run_cli(
+        ["converse", "--json", "--engine", "pocketsphinx", "--confirm-below", "0", *map(str, paths)]
+    )
+    assert code == 0, err + out
+    data = json.loads(out)
+    assert data["answers"]["rf_fever"] == "yes"
+    assert data["answers"]["body"] == "prostate"
+    assessment = data["assessment"]
+    assert assessment["urgency"] == "urgent"
+    top3 = [cause["id"] for cause in assessment["causes"][:3]]
+    assert "prostatitis" in top3
+    # Nothing that needs a womb is ever suggested to someone who said they have a prostate.
+    assert not {"endometriosis", "ovarian_cyst", "ectopic_pregnancy"} & {c["id"] for c in assessment["causes"]}
