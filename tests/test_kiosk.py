@@ -52,10 +52,11 @@ from voice_guide.kiosk import (
     describe_error,
     keyboard_station_factory,
     start_words,
+    voice_station_factory,
 )
 from voice_guide.matcher import Matcher
 from voice_guide.session import Heard, Unheard
-from voice_guide.voice import VoiceFrontend
+from voice_guide.voice import Listener, VoiceFrontend
 
 FAST = KioskSettings(error_pause=0.0)
 
@@ -429,10 +430,33 @@ def test_cli_kiosk_serves_two_people_then_exits_at_end_of_input(content: Content
     assert err == ""
 
 
-def test_cli_kiosk_without_voice_says_it_uses_the_keyboard(content: Content, run_cli: RunCli) -> None:
-    code, out, _ = run_cli(["kiosk"], "")
-    assert code == 0
-    assert out.startswith("Using the keyboard: ")
+def no_audio_env(tmp_path: Path) -> dict[str, str]:
+    """An environment in which PortAudio finds no sound device (no sound server, none started)."""
+    (tmp_path / "client.conf").write_text("autospawn = no\n", encoding="utf-8")
+    return cli_env() | {
+        "PULSE_SERVER": f"unix:{tmp_path}/no-such-socket",
+        "PULSE_COOKIE": str(tmp_path / "cookie"),
+        "PULSE_CLIENTCONFIG": str(tmp_path / "client.conf"),
+    }
+
+
+def test_cli_kiosk_with_no_microphone_says_it_uses_the_keyboard(content: Content, tmp_path: Path) -> None:
+    persons = people(content, 1, seed=6)
+    result = subprocess.run(
+        cli_command(["kiosk"]),
+        input=typed(persons),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=no_audio_env(tmp_path),
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Using the keyboard: voice is not available (")
+    assert "microphone" in first or "PortAudio" in first
+    assert result.stdout.count(content.phrase("goodbye")) == 1
 
 
 def test_cli_kiosk_refuses_broken_content(prompts_copy: Path, run_cli: RunCli) -> None:
@@ -537,3 +561,55 @@ def test_a_kiosk_with_no_microphone_serves_people_on_the_keyboard(content: Conte
     assert report.fell_back == 2
     assert [log.results[-1] for log in logs[:2]] == [person.assessment for person in persons]
     assert "no usable microphone" in stdout.getvalue()
+
+
+@pytest.mark.audio
+def test_voice_stations_need_a_microphone(content: Content) -> None:
+    pytest.importorskip("sounddevice", exc_type=OSError)
+    from pulse import no_audio_devices
+
+    with no_audio_devices(), pytest.raises(AudioError, match="microphone"):
+        voice_station_factory(content, io.StringIO(), io.StringIO(), idle_timeout=1.0)
+
+
+class Limited:
+    """A listener that ends input after ``turns`` utterances (a test must not wait for ever)."""
+
+    def __init__(self, inner: Listener, turns: int) -> None:
+        self.inner = inner
+        self.turns = turns
+
+    def listen(self) -> npt.NDArray[np.int16] | None:
+        self.turns -= 1
+        if self.turns < 0:
+            raise EOFError
+        return self.inner.listen()
+
+
+@pytest.mark.audio
+@pytest.mark.live_audio
+def test_a_live_kiosk_starts_when_a_start_word_is_spoken(content: Content) -> None:
+    """The real microphone (a PulseAudio virtual one), recognizer and speech output: say "hello" to begin."""
+    pytest.importorskip("sounddevice", exc_type=OSError)
+    from pulse import pulse_server
+    from speech import have_espeak, synthesize
+
+    if not have_espeak():
+        pytest.skip("espeak-ng is not installed")
+    read_fd, write_fd = os.pipe()
+    with pulse_server() as pulse, os.fdopen(read_fd, "r") as stdin:
+        stdout = io.StringIO()
+        factory, notice = voice_station_factory(content, stdin, stdout, idle_timeout=1.0)
+        station = factory()
+        assert isinstance(station.waiter, VoiceWaiter)
+        station.waiter.listener = Limited(station.waiter.listener, 3)
+        assert station.frontend.mode is Mode.VOICE
+        assert station.fallback is not None and station.fallback.mode is Mode.KEYBOARD
+        assert notice and notice[0].startswith("Listening with pocketsphinx")
+        hello = synthesize("hello")
+        # The waiter speaks first and only then opens the microphone: say "hello" a few times, as a person would.
+        gap = np.zeros(40000, dtype=np.int16)
+        pulse.feed(np.concatenate([gap, hello, gap, hello, gap, hello, gap]))
+        assert station.waiter.wait() is True
+    os.close(write_fd)
+    assert content.phrase("kiosk_ready_voice") in stdout.getvalue()
