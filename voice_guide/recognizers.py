@@ -14,7 +14,7 @@ actionable line (what to install, which path was tried). ``describe(recognizer)`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from voice_guide.asr import Recognizer
@@ -63,6 +63,36 @@ def dictionary_spelling(word: str, known: Callable[[str], bool]) -> str | None:
         if known(candidate):
             return candidate
     return None
+
+
+def spell_phrases(phrases: Sequence[str], spell: Callable[[str], str | None], engine: str) -> dict[str, str]:
+    """{dictionary spelling of a phrase: the caller's phrase} for every phrase whose words the model knows.
+
+    Phrases with a word the model lacks are left out of the grammar and reported (a logged warning), never
+    dropped silently.
+    """
+    spelled: dict[str, str] = {}
+    left_out: list[str] = []
+    for phrase in phrases:
+        words = [spell(word) for word in phrase.split()]
+        if not words or None in words:
+            left_out.append(phrase)
+            continue
+        spelled.setdefault(" ".join(w for w in words if w is not None), phrase)
+    if left_out:
+        logger.warning(
+            "%s: left out %d phrase(s) with words missing from its model: %s (missing: %s)",
+            engine,
+            len(left_out),
+            ", ".join(repr(p) for p in left_out),
+            ", ".join(sorted(missing_words(left_out, spell))),
+        )
+    return spelled
+
+
+def missing_words(phrases: Sequence[str], spell: Callable[[str], str | None]) -> set[str]:
+    """Words of ``phrases`` that ``spell`` cannot find in the model."""
+    return {word for phrase in phrases for word in phrase.split() if spell(word) is None}
 
 
 def load_recognizer(engine: str = "auto", model: Path | None = None) -> Recognizer:

@@ -44,7 +44,7 @@ import numpy as np
 
 from voice_guide.asr import SAMPLE_RATE, Transcript
 from voice_guide.errors import RecognizerError
-from voice_guide.recognizers import dictionary_spelling
+from voice_guide.recognizers import dictionary_spelling, missing_words, spell_phrases
 from voice_guide.wav import SILENCE_RMS
 
 if TYPE_CHECKING:
@@ -104,27 +104,13 @@ class PocketsphinxRecognizer:
 
     def missing_words(self, phrases: Sequence[str]) -> set[str]:
         """Words of ``phrases`` that are not in the pocketsphinx dictionary."""
-        return {word for phrase in phrases for word in phrase.split() if self._spell(word) is None}
+        return missing_words(phrases, self._spell)
 
     def _search(self, phrases: tuple[str, ...]) -> tuple[str, dict[str, str]]:
         """The search for this phrase set (created once): its name and {grammar spelling: caller's phrase}."""
         if phrases in self._searches:
             return self._searches[phrases]
-        spelled: dict[str, str] = {}
-        left_out: list[str] = []
-        for phrase in phrases:
-            words = [self._spell(word) for word in phrase.split()]
-            if not words or None in words:
-                left_out.append(phrase)
-                continue
-            spelled.setdefault(" ".join(w for w in words if w is not None), phrase)
-        if left_out:
-            logger.warning(
-                "pocketsphinx: left out %d phrase(s) with words missing from its dictionary: %s (missing: %s)",
-                len(left_out),
-                ", ".join(repr(p) for p in left_out),
-                ", ".join(sorted(self.missing_words(left_out))),
-            )
+        spelled = spell_phrases(phrases, self._spell, "pocketsphinx")
         name = f"g{len(self._searches)}"
         if spelled:
             alternatives = " | ".join(spelled)

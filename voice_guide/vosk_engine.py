@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from voice_guide.asr import SAMPLE_RATE, Transcript
 from voice_guide.errors import RecognizerError
-from voice_guide.recognizers import dictionary_spelling
+from voice_guide.recognizers import dictionary_spelling, missing_words, spell_phrases
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,27 +84,13 @@ class VoskRecognizer:
 
     def missing_words(self, phrases: Sequence[str]) -> set[str]:
         """Words of ``phrases`` that the model's vocabulary lacks."""
-        return {word for phrase in phrases for word in phrase.split() if self._spell(word) is None}
+        return missing_words(phrases, self._spell)
 
     def _grammar(self, phrases: tuple[str, ...]) -> tuple[str, dict[str, str]]:
         """The JSON grammar for this phrase set (cached) and {model spelling: caller's phrase}."""
         if phrases in self._grammars:
             return self._grammars[phrases]
-        spelled: dict[str, str] = {}
-        left_out: list[str] = []
-        for phrase in phrases:
-            words = [self._spell(word) for word in phrase.split()]
-            if not words or None in words:
-                left_out.append(phrase)
-                continue
-            spelled.setdefault(" ".join(w for w in words if w is not None), phrase)
-        if left_out:
-            logger.warning(
-                "vosk: left out %d phrase(s) with words missing from the model: %s (missing: %s)",
-                len(left_out),
-                ", ".join(repr(p) for p in left_out),
-                ", ".join(sorted(self.missing_words(left_out))),
-            )
+        spelled = spell_phrases(phrases, self._spell, "vosk")
         entries = [*spelled, UNK] if self.has_unk else list(spelled)
         self._grammars[phrases] = (json.dumps(entries, ensure_ascii=False), spelled)
         return self._grammars[phrases]
