@@ -171,6 +171,10 @@ def main_table(records: Sequence[Record], engine: str) -> list[str]:
         f"{'CW%':>6} {'off n':>5} {'rej%':>6} {'offAcc%':>7} {'p50ms':>6} {'p95ms':>6} {'RTF':>6}  targets"
     )
     lines = [header, "-" * len(header)]
+    crashes = [r for r in records if r["engine"] == engine and r.get("error")]
+    if crashes:
+        kinds = sorted({r["error"] for r in crashes})
+        lines.insert(0, f"RECOGNIZER CRASHED on {len(crashes)} utterances (counted as re-asked): {'; '.join(kinds)}")
     by_pipeline = group((r for r in records if r["engine"] == engine), lambda r: r["pipeline"])
     for pipeline in pipeline_order(rows[0] for rows in by_pipeline.values()):
         rows = by_pipeline.get(pipeline)

@@ -150,7 +150,19 @@ def _guide_record(
 ) -> report.Record:
     """The guide's pipeline, after the named noise suppressor when ``name`` is "guide+<suppressor>"."""
     denoiser = DENOISERS[name.split("+", 1)[1]] if "+" in name else None
-    decided, transcript = pipelines.run_guide(audio, options, denoiser)
+    try:
+        decided, transcript = pipelines.run_guide(audio, options, denoiser)
+    except Exception as error:  # a recognizer crash is a finding: count it (as a re-ask) and go on
+        log.warning("%s crashed: %r", name, error)
+        return {
+            "pipeline": name,
+            "decision": "reask",
+            "target": None,
+            "heard": "",
+            "seconds": 0.0,
+            "confidence": None,
+            "error": repr(error),
+        }
     return {
         "pipeline": name,
         "decision": decided.decision,

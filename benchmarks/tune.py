@@ -79,19 +79,25 @@ def score(records: Sequence[report.Record]) -> tuple[float, float]:
     return worst, total / max(count, 1)
 
 
-def grid(confidences: bool) -> list[tuple[MatchPolicy, Gate]]:
-    policies = [
+def grid(confidences: bool) -> tuple[list[MatchPolicy], list[Gate]]:
+    policies = [MatchPolicy()] + [
         MatchPolicy(a, am, c, cm)
-        for a, am, c, cm in itertools.product(
-            (80.0, 88.0, 95.0), (6.0, 12.0, 20.0), (55.0, 65.0, 75.0), (2.0, 4.0, 8.0)
-        )
+        for a, am, c, cm in itertools.product((80.0, 95.0), (6.0, 20.0), (55.0, 75.0), (2.0, 8.0))
         if c <= a
     ]
     gates = [Gate()]
     if confidences:
-        levels = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+        levels = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
         gates += [Gate(a, r) for a in (None, *levels) for r in (None, *levels) if a is None or r is None or r < a]
-    return [(p, g) for p in policies for g in gates]
+    return policies, gates
+
+
+def gated(records: Sequence[report.Record], gate: Gate) -> list[report.Record]:
+    out = []
+    for record in records:
+        decision, target = gate.apply(record["decision"], record["target"], record.get("confidence"))
+        out.append(record | {"decision": decision, "target": target})
+    return out
 
 
 def tune(content: Content, records: Sequence[report.Record]) -> tuple[MatchPolicy, Gate, list[str]]:
@@ -102,8 +108,11 @@ def tune(content: Content, records: Sequence[report.Record]) -> tuple[MatchPolic
         raise SystemExit("tuning needs guide results on both splits (run the full benchmark first)")
     confidences = any(r.get("confidence") is not None for r in tuning)
     ranked = []
-    for policy, gate in grid(confidences):
-        worst, mean = score(redecide(content, tuning, policy, gate))
+    policies, gates = grid(confidences)
+    for policy in policies:
+        decided = redecide(content, tuning, policy, Gate())
+        for gate in gates:
+            worst, mean = score(gated(decided, gate))
         ranked.append(
             (worst > report.ACCEPT_WRONG_MAX, worst if worst > report.ACCEPT_WRONG_MAX else -mean, policy, gate)
         )
