@@ -163,6 +163,8 @@ class PocketsphinxRecognizer:
         for index, hyp in enumerate(self._decoder.nbest()):
             if index >= 4 * self.settings.nbest or len(found) >= self.settings.nbest:
                 break
+            if hyp is None:  # pocketsphinx's n-best list can hold None (seen on 2 of 4,900 utterances)
+                continue
             text = " ".join(w for w in hyp.hypstr.split() if not w.startswith("<"))
             if text in spelled and text != best and spelled[text] not in found:
                 found.append(spelled[text])
