@@ -253,3 +253,38 @@ def test_player_stop_interrupts(pulse: PulseServer) -> None:
 def test_no_output_device_is_a_clear_error() -> None:
     with no_audio_devices(), pytest.raises(AudioError, match="no usable audio output"):
         Player()
+
+
+def test_a_refused_stream_is_retried_once_after_scanning_the_devices_again() -> None:
+    from voice_guide.audio import with_device_refresh
+
+    class FakeSd:
+        class PortAudioError(Exception):
+            pass
+
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def _terminate(self) -> None:
+            self.calls.append("terminate")
+
+        def _initialize(self) -> None:
+            self.calls.append("initialize")
+
+    sd = FakeSd()
+    attempts: list[int] = []
+
+    def open_stream() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise sd.PortAudioError("Illegal combination of I/O devices")
+        return "stream"
+
+    assert with_device_refresh(sd, open_stream) == "stream"  # type: ignore[arg-type]
+    assert sd.calls == ["terminate", "initialize"]
+
+    def always_refused() -> str:
+        raise sd.PortAudioError("no device")
+
+    with pytest.raises(sd.PortAudioError):
+        with_device_refresh(sd, always_refused)  # type: ignore[arg-type]

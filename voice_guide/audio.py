@@ -21,9 +21,10 @@ import math
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +58,25 @@ def import_sounddevice() -> ModuleType:
         raise AudioError("sounddevice is not installed: pip install 'voice-guide[voice]'") from None
     module: ModuleType = sounddevice
     return module
+
+
+_Stream = TypeVar("_Stream")
+
+
+def with_device_refresh(sd: ModuleType, open_stream: Callable[[], _Stream]) -> _Stream:
+    """Open a stream; if PortAudio refuses, scan the devices again and try once more.
+
+    PortAudio lists devices only when it starts, so a device plugged in (or a sound server restarted) since then
+    is unknown to it, and a stale default can fail with "Illegal combination of I/O devices". Only called when no
+    stream of ours is open, since re-scanning invalidates open streams.
+    """
+    try:
+        return open_stream()
+    except sd.PortAudioError as error:
+        log.info("opening an audio stream failed (%s); scanning the devices again", error)
+        sd._terminate()
+        sd._initialize()
+        return open_stream()
 
 
 def _check_device(sd: ModuleType, device: Device, kind: str) -> None:
@@ -250,15 +270,18 @@ class Microphone:
         _check_device(sd, self.device, "input")
         self._finished.clear()
         try:
-            stream = sd.RawInputStream(
-                samplerate=SAMPLE_RATE,
-                channels=1,
-                dtype="int16",
-                blocksize=BLOCK_SAMPLES,
-                latency="low",
-                device=self.device,
-                callback=self._callback,
-                finished_callback=self._finished.set,
+            stream = with_device_refresh(
+                sd,
+                lambda: sd.RawInputStream(
+                    samplerate=SAMPLE_RATE,
+                    channels=1,
+                    dtype="int16",
+                    blocksize=BLOCK_SAMPLES,
+                    latency="low",
+                    device=self.device,
+                    callback=self._callback,
+                    finished_callback=self._finished.set,
+                ),
             )
         except sd.PortAudioError as error:
             raise AudioError(f"cannot open the microphone: {error}") from None
@@ -451,8 +474,11 @@ class Player:
                     end_time = float(time_info.outputBufferDacTime) + len(chunk) / rate
 
             try:
-                stream = sd.OutputStream(
-                    samplerate=rate, channels=1, dtype="int16", device=self.device, latency="low", callback=callback
+                stream = with_device_refresh(
+                    sd,
+                    lambda: sd.OutputStream(
+                        samplerate=rate, channels=1, dtype="int16", device=self.device, latency="low", callback=callback
+                    ),
                 )
                 stream.start()
             except sd.PortAudioError as error:
