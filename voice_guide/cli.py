@@ -357,7 +357,9 @@ def _kiosk(content: Content, args: argparse.Namespace) -> int:
     from voice_guide.kiosk import Kiosk, KioskFailedError, KioskSettings, KioskStopped, station_factory, stop_on_sigterm
 
     keyboard_only = bool(args.keyboard or args.kiosk_keyboard)
-    factory, notice = station_factory(content, sys.stdin, sys.stdout, keyboard=keyboard_only, idle_timeout=args.idle)
+    factory, notice = station_factory(
+        content, sys.stdin, sys.stdout, keyboard=keyboard_only, idle_timeout=args.idle, settings=voice_settings(args)
+    )
     if notice:
         print(notice, file=sys.stdout, flush=True)
     settings = KioskSettings(voice_idle_silences=args.idle_silences, max_sessions=args.max_sessions)

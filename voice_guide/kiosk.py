@@ -46,12 +46,8 @@ from voice_guide.matcher import Matcher
 from voice_guide.session import Frontend, Heard, Outcome, Unheard, run_session
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
     from voice_guide.asr import Recognizer
-    from voice_guide.tts import Speaker as TtsSpeaker
-    from voice_guide.voice import Listener, Speaker
+    from voice_guide.voice import Listener, Speaker, VoiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -489,81 +485,46 @@ def stop_on_sigterm() -> Iterator[None]:
 # ---- choosing the stations for the command line ------------------------------------------------------------------
 
 
-class MicrophoneListener:
-    """The live microphone (voice_guide.audio), opened for each utterance only, never while the guide speaks."""
-
-    def __init__(self, no_input_timeout: float = 8.0, max_utterance: float = 15.0) -> None:
-        self.no_input_timeout = no_input_timeout
-        """Seconds to wait for speech to start: a silent turn after that."""
-        self.max_utterance = max_utterance
-        """Seconds after which a long answer is cut."""
-
-    def listen(self) -> npt.NDArray[np.int16] | None:
-        from voice_guide.audio import Microphone
-
-        with Microphone() as microphone:
-            utterance = microphone.listen(self.no_input_timeout, self.max_utterance)
-        return None if utterance is None else utterance.samples
-
-
-class SpeechOutput:
-    """voice_guide.tts's speaker as the voice front end's Speaker; silent when there is no speech output (the voice
-    front end shows every word on screen anyway, so nothing is lost)."""
-
-    def __init__(self, speaker: TtsSpeaker | None) -> None:
-        self._speaker = speaker
-
-    def say(self, text: str) -> None:
-        if self._speaker is not None:
-            self._speaker.say(text)
-
-    def faster(self) -> None:
-        if self._speaker is not None:
-            self._speaker.faster()
-
-    def slower(self) -> None:
-        if self._speaker is not None:
-            self._speaker.slower()
-
-
 def voice_station_factory(
-    content: Content, stdin: TextIO, stdout: TextIO, *, idle_timeout: float
+    content: Content,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    idle_timeout: float,
+    settings: VoiceSettings | None = None,
 ) -> tuple[StationFactory, list[str]]:
     """Voice stations (microphone, recognizer, speech), each with the keyboard as its fallback; notices to show once.
 
     Raises VoiceGuideError when voice cannot be used at all (no microphone, no recognizer): the caller falls back to
-    the keyboard. The recognizer is loaded once; each person gets a new voice front end (so no transcript outlives
-    its person) and a waiter that falls back to the keyboard if the microphone fails later.
+    the keyboard. The voice stack is built once (voice.open_voice_parts, as for ``voice-guide``); each person gets a
+    new voice front end (so no transcript outlives its person) and a waiter that falls back to the keyboard if the
+    microphone fails later.
     """
-    from voice_guide.audio import Microphone
-    from voice_guide.recognizers import describe, load_recognizer
-    from voice_guide.tts import open_speaker
-    from voice_guide.voice import VoiceFrontend
+    from voice_guide.voice import VoiceSettings, open_voice_parts
 
-    with Microphone():
-        pass  # AudioError now, with one clear line, when there is no usable microphone
-    recognizer = load_recognizer("auto")
-    speaker, reason = open_speaker()
-    notices = [f"Listening with {describe(recognizer)}."] + ([reason] if reason else [])
-    speech = SpeechOutput(None if reason else speaker)
-    matcher = Matcher(content)
-    listener = MicrophoneListener()
+    parts = open_voice_parts(settings or VoiceSettings())
     reader = LineReader(stdin)
 
     def build() -> Station:
-        voice = VoiceFrontend(
-            content=content, recognizer=recognizer, listener=listener, speaker=speech, matcher=matcher, out=stdout
-        )
+        voice = parts.frontend(content, stdout)
         keyboard = KioskKeyboard(content, reader, stdin, stdout, idle_timeout=idle_timeout)
         fallback_waiter = KeyboardWaiter(content, reader, stdout)
-        waiter = VoiceWaiter(content, listener, recognizer, speech, stdout, keys=reader, fallback=fallback_waiter)
+        waiter = VoiceWaiter(
+            content, parts.listener, parts.recognizer, parts.speaker, stdout, keys=reader, fallback=fallback_waiter
+        )
         return Station(voice, waiter, fallback=keyboard)
 
-    return build, notices
+    return build, parts.notices
 
 
 def station_factory(
-    content: Content, stdin: TextIO, stdout: TextIO, *, keyboard: bool, idle_timeout: float
+    content: Content,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    keyboard: bool,
+    idle_timeout: float,
+    settings: VoiceSettings | None = None,
 ) -> tuple[StationFactory, str | None]:
     """The stations ``voice-guide kiosk`` serves people with, and a notice to show once (None when there is none).
 
@@ -571,7 +532,9 @@ def station_factory(
     """
     if not keyboard:
         try:
-            factory, notices = voice_station_factory(content, stdin, stdout, idle_timeout=idle_timeout)
+            factory, notices = voice_station_factory(
+                content, stdin, stdout, idle_timeout=idle_timeout, settings=settings
+            )
         except (VoiceGuideError, ImportError) as error:
             log.warning("voice is not available: %s", error)
             reason = f"voice is not available ({error})."

@@ -292,17 +292,46 @@ def listen_once(
     }
 
 
-def open_voice(content: Content, settings: VoiceSettings, out: TextIO) -> tuple[VoiceFrontend, list[str]]:
-    """The live voice front end, and notices to give once (which engine; speech shown instead of spoken).
+@dataclass
+class VoiceParts:
+    """The live voice stack, built once (loading a recognizer takes time); a new front end is made per person."""
+
+    recognizer: Recognizer
+    listener: Listener
+    speaker: Speaker
+    cue: Callable[[str], None] | None
+    confirm_below: float
+    notices: list[str]
+    """To give once: which engine listens; that speech is shown instead of spoken, and why."""
+
+    def frontend(self, content: Content, out: TextIO | None) -> VoiceFrontend:
+        """A fresh voice front end (no transcripts from anyone before) on these parts."""
+        return VoiceFrontend(
+            content=content,
+            recognizer=self.recognizer,
+            listener=self.listener,
+            speaker=self.speaker,
+            matcher=Matcher(content),
+            out=out,
+            cue=self.cue,
+            confirm_below=self.confirm_below,
+        )
+
+
+def open_voice_parts(settings: VoiceSettings) -> VoiceParts:
+    """Load the recognizer, check the microphone, and set up speech output (or silence, saying why).
 
     Raises VoiceGuideError (RecognizerError, AudioError) when voice cannot be used at all: the caller falls back
     to the keyboard.
     """
+    from voice_guide.audio import Microphone
     from voice_guide.recognizers import describe, load_recognizer
     from voice_guide.tts import SpeechSettings, open_speaker
 
-    recognizer = load_recognizer(settings.engine, settings.model)
     listener = MicrophoneListener(settings)
+    with Microphone(settings.input_device):
+        pass  # AudioError now, in one clear line, when there is no usable microphone
+    recognizer = load_recognizer(settings.engine, settings.model)
     notices = [f"Listening with {describe(recognizer)}."]
     speaker: Speaker
     speaker, reason = open_speaker(
@@ -314,14 +343,10 @@ def open_voice(content: Content, settings: VoiceSettings, out: TextIO) -> tuple[
         speaker = SilentSpeaker()
     elif settings.tones:
         cue = ToneCue(settings.output_device)
-    frontend = VoiceFrontend(
-        content=content,
-        recognizer=recognizer,
-        listener=listener,
-        speaker=speaker,
-        matcher=Matcher(content),
-        out=out,
-        cue=cue,
-        confirm_below=settings.confirm_below,
-    )
-    return frontend, notices
+    return VoiceParts(recognizer, listener, speaker, cue, settings.confirm_below, notices)
+
+
+def open_voice(content: Content, settings: VoiceSettings, out: TextIO) -> tuple[VoiceFrontend, list[str]]:
+    """The live voice front end, and notices to give once (see :func:`open_voice_parts`)."""
+    parts = open_voice_parts(settings)
+    return parts.frontend(content, out), parts.notices
