@@ -64,7 +64,7 @@ _Stream = TypeVar("_Stream")
 
 
 def with_device_refresh(sd: ModuleType, open_stream: Callable[[], _Stream]) -> _Stream:
-    """Open a stream; if PortAudio refuses, scan the devices again and try once more.
+    """Open (or look up) a device; if PortAudio refuses, scan the devices again and try once more.
 
     PortAudio lists devices only when it starts, so a device plugged in (or a sound server restarted) since then
     is unknown to it, and a stale default can fail with "Illegal combination of I/O devices". Only called when no
@@ -72,8 +72,8 @@ def with_device_refresh(sd: ModuleType, open_stream: Callable[[], _Stream]) -> _
     """
     try:
         return open_stream()
-    except sd.PortAudioError as error:
-        log.info("opening an audio stream failed (%s); scanning the devices again", error)
+    except (ValueError, sd.PortAudioError) as error:  # ValueError: no such device (name or number) in the list
+        log.info("opening an audio device failed (%s); scanning the devices again", error)
         sd._terminate()
         sd._initialize()
         return open_stream()
@@ -83,7 +83,7 @@ def _check_device(sd: ModuleType, device: Device, kind: str) -> None:
     """Raise AudioError unless ``device`` (None = default) exists and can do ``kind`` ("input" or "output")."""
     what = "microphone" if kind == "input" else "audio output"
     try:
-        sd.query_devices(device, kind=kind)
+        with_device_refresh(sd, lambda: sd.query_devices(device, kind=kind))
     except (ValueError, sd.PortAudioError) as error:
         name = "default" if device is None else repr(device)
         raise AudioError(f"no usable {what} ({name} device: {error})") from None
