@@ -62,6 +62,8 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "rate_only_voice": frozenset(),
     "offer_keyboard": frozenset(),
     "already_keyboard": frozenset(),
+    "fell_back": frozenset({"reason"}),
+    "speech_failed": frozenset({"reason"}),
     "emergency_stop": frozenset(),
     "result_intro": frozenset(),
     "result_urgency": frozenset({"title"}),

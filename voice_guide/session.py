@@ -77,9 +77,10 @@ class SessionResult:
 class _SwitchFrontend(Exception):  # noqa: N818 - control flow, not an error
     """Internal: move the conversation to the fallback front end."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, failure: VoiceGuideError | None) -> None:
+        super().__init__(str(failure or "asked to type"))
+        self.failure = failure
+        """What failed, or None when the person asked to type."""
 
 
 def run_session(dialog: Dialog, frontend: Frontend, fallback: Frontend | None = None) -> SessionResult:
@@ -98,9 +99,9 @@ def run_session(dialog: Dialog, frontend: Frontend, fallback: Frontend | None = 
             if fallback is None:  # pragma: no cover - _show/_listen only switch when there is a fallback
                 raise
             answers = dialog.answers
-            log.warning("switching from %s to %s: %s", current.mode.value, fallback.mode.value, switch.reason)
-            if switch.reason:
-                fallback.notice(switch.reason)
+            log.warning("switching from %s to %s: %s", current.mode.value, fallback.mode.value, switch)
+            if switch.failure is not None:
+                fallback.notice(dialog.content.phrase("fell_back", reason=str(switch.failure)))
             current = fallback
             events = dialog.resume(answers, fallback.mode)
             continue
@@ -127,9 +128,9 @@ def _show(current: Frontend, events: Sequence[Event], fallback: Frontend | None)
     except VoiceGuideError as error:
         if not _can_switch(current, fallback):
             raise
-        raise _SwitchFrontend(f"{error} Continuing with the keyboard; your answers so far are kept.") from error
+        raise _SwitchFrontend(error) from error
     if any(isinstance(e, SwitchToKeyboard) for e in events) and _can_switch(current, fallback):
-        raise _SwitchFrontend("")
+        raise _SwitchFrontend(None)
 
 
 def _listen(current: Frontend, dialog: Dialog, fallback: Frontend | None) -> Heard:
@@ -138,4 +139,4 @@ def _listen(current: Frontend, dialog: Dialog, fallback: Frontend | None) -> Hea
     except VoiceGuideError as error:
         if not _can_switch(current, fallback):
             raise
-        raise _SwitchFrontend(f"{error} Continuing with the keyboard; your answers so far are kept.") from error
+        raise _SwitchFrontend(error) from error

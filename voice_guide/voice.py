@@ -134,14 +134,12 @@ class MicrophoneListener:
     """The live microphone. The input stream is opened only while listening, never while the guide speaks."""
 
     def __init__(self, settings: VoiceSettings) -> None:
-        from voice_guide.audio import Microphone, import_sounddevice
-
-        import_sounddevice()  # fails now, with a clear message, if PortAudio is missing
-        self._microphone = Microphone
         self.settings = settings
 
     def listen(self) -> npt.NDArray[np.int16] | None:
-        with self._microphone(self.settings.input_device) as microphone:
+        from voice_guide.audio import Microphone
+
+        with Microphone(self.settings.input_device) as microphone:
             utterance = microphone.listen(self.settings.no_input_timeout, self.settings.max_utterance)
         if utterance is None:
             return None
@@ -214,7 +212,7 @@ class VoiceFrontend:
             self.speaker = SilentSpeaker()
             self.cue = None
             if self.out is not None:
-                print(f"Speaking stopped working ({error}); showing the words instead.", file=self.out, flush=True)
+                print(self.content.phrase("speech_failed", reason=str(error)), file=self.out, flush=True)
 
     def listen(self, dialog: Dialog) -> Heard:
         self._cue("start")
