@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -32,9 +33,10 @@ pytestmark = [
     pytest.mark.skipif(not have_espeak(), reason="espeak-ng is not installed (apt-get install espeak-ng)"),
 ]
 
-FEED_DELAY = 0.4
-"""Seconds after the guide starts listening before the synthetic person speaks (the microphone opens first)."""
-UNPLUG = "<unplug>"
+FEED_DELAY = 0.3
+"""Seconds after the guide's capture stream appears before the synthetic person speaks."""
+CAPTURE_WAIT = 5.0
+"""Seconds to wait for the capture stream before speaking anyway (the microphone may have failed to open)."""
 
 SETTINGS = VoiceSettings(engine="pocketsphinx", rate=450, no_input_timeout=6.0)
 """The fastest speaking rate keeps the test short; everything else as shipped."""
@@ -87,12 +89,23 @@ class SyntheticPerson:
             def action() -> None:
                 self.pulse.feed(samples)
 
-        timer = threading.Timer(FEED_DELAY, action)
-        timer.start()
+        def when_capturing() -> None:
+            # Speak once the guide's capture stream is attached to the virtual microphone (a fixed delay lost the
+            # whole answer on a loaded machine, where opening the stream took longer than the delay).
+            deadline = time.monotonic() + CAPTURE_WAIT
+            while not self.pulse.pactl("list", "short", "source-outputs").strip():
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+            time.sleep(FEED_DELAY)
+            action()
+
+        speaker = threading.Thread(target=when_capturing)
+        speaker.start()
         try:
             return self.microphone.listen()
         finally:
-            timer.join()
+            speaker.join()
 
 
 class TypingPerson:
