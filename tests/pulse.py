@@ -27,6 +27,7 @@ On exit the daemon is killed, the directory removed, the environment restored an
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -46,6 +47,10 @@ RATE = 16_000
 """Hz of the virtual microphone and the null sink."""
 CHUNK = 160
 """Samples written to the FIFO at a time (10 ms)."""
+FIFO_BYTES = 4096
+"""Capacity of the FIFO behind the virtual microphone (the smallest Linux allows: 128 ms of audio)."""
+LATE = 0.05
+"""Seconds behind real time after which the feeder stops trying to catch up (its write blocked)."""
 START_TIMEOUT = 10.0
 """Seconds the daemon may take to accept connections."""
 
@@ -141,7 +146,21 @@ class PulseServer:
         )
         self.log = (root / "pulseaudio.log").open("wb")
         self.process = subprocess.Popen(
-            ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "-F", str(config)],
+            [
+                "pulseaudio",
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                # As root (CI), PulseAudio takes real-time scheduling itself and installs a CPU limiter that ends the
+                # daemon when it thinks it uses too much CPU: neither is wanted on a loaded test machine.
+                "--realtime=no",
+                "--high-priority=no",
+                "--no-cpu-limit",
+                "--log-level=info",
+                "--log-time=yes",
+                "-n",
+                "-F",
+                str(config),
+            ],
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -262,6 +281,9 @@ class PulseServer:
     def _feed_loop(self) -> None:
         silence = np.zeros(CHUNK, dtype=np.int16)
         fd = os.open(self.fifo, os.O_WRONLY)  # the source holds the FIFO open, so this does not block
+        # While nothing records, the pipe source stops reading and the FIFO fills. A real microphone loses what
+        # nobody records, so keep the FIFO small (stale audio is at most FIFO_BYTES) and never catch up later.
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, FIFO_BYTES)
         try:
             written = 0
             clock = time.monotonic()
@@ -296,6 +318,8 @@ class PulseServer:
                 delay = clock + written / RATE - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
+                elif delay < -LATE:  # the write blocked: start the real-time clock again rather than burst
+                    clock, written = time.monotonic(), 0
         finally:
             os.close(fd)
 
@@ -315,6 +339,10 @@ def pulse_server() -> Iterator[PulseServer]:
         server.start()
         with _client_env(server.client_env):
             yield server
+        # Under a pytest fixture this runs at teardown even when the test failed, so the reason is always shown.
+        if server.process.poll() is not None:
+            # A test that failed because the sound server went away must say so, with the server's own last words.
+            pytest.fail(f"pulseaudio exited with {server.process.returncode} during the test:\n{server.log_text()}")
     finally:
         server.close()
         shutil.rmtree(root, ignore_errors=True)

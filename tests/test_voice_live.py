@@ -51,17 +51,25 @@ def pulse() -> Iterator[PulseServer]:
 class SyntheticPerson:
     """Wraps the real microphone listener: each time the guide listens, says the right thing into the pipe source.
 
-    It answers the question being asked (``choices``, else "no"), confirms a read-back when it is right and denies it
-    when it is not, as a person would; ``unplug_after`` answers pulls the microphone out instead.
+    It answers the question being asked (``choices``, else "no"); the first time a question in ``first`` is asked it
+    says that instead (a command such as "go back"); it confirms a read-back when it is right and denies it when it is
+    not, as a person would; ``unplug_after`` answers pulls the microphone out instead.
     """
 
     def __init__(
-        self, microphone: Listener, pulse: PulseServer, dialog: Dialog, choices: dict[str, str], unplug_after: int = 0
+        self,
+        microphone: Listener,
+        pulse: PulseServer,
+        dialog: Dialog,
+        choices: dict[str, str],
+        first: dict[str, str] | None = None,
+        unplug_after: int = 0,
     ) -> None:
         self.microphone = microphone
         self.pulse = pulse
         self.dialog = dialog
         self.choices = choices
+        self.first = dict(first or {})
         self.unplug_after = unplug_after
         self.unplugged = False
         self.said: list[str] = []
@@ -76,15 +84,16 @@ class SyntheticPerson:
         intended = self.choices.get(question.id, "no")
         if dialog.pending is not None:
             return "yes" if dialog.pending.text.lower() == intended else "no"
-        return intended
+        return self.first.pop(question.id, intended)
 
     def listen(self) -> npt.NDArray[np.int16] | None:
         if self.unplug_after and len(self.said) == self.unplug_after and not self.unplugged:
             self.unplugged = True
             action = self.pulse.unplug
         else:
-            samples = synthesize(self.what_to_say())
-            self.said.append(self.what_to_say())
+            words = self.what_to_say()
+            samples = synthesize(words)
+            self.said.append(words)
 
             def action() -> None:
                 self.pulse.feed(samples)
@@ -125,7 +134,10 @@ class TypingPerson:
         return self.choices.get(question.id, "no") + "\n"
 
 
-CHOICES = {"rf_fever": "yes", "body": "prostate", "pattern": "new", "peeing": "yes", "prostate_pain": "yes"}
+CHOICES = {"rf_sudden_pain": "yes"}
+"""Sudden one-sided pain is an emergency red flag: the questionnaire stops at the fourth question, which keeps these
+minutes-long live sessions short. The whole questionnaire and its triage are covered by test_voice_e2e.py (the same
+recognizer on recordings), test_vignettes.py and the kiosk tests."""
 
 
 def test_a_whole_spoken_session_through_microphone_and_speaker(content: Content, pulse: PulseServer) -> None:
@@ -134,7 +146,8 @@ def test_a_whole_spoken_session_through_microphone_and_speaker(content: Content,
     assert notices[0].startswith("Listening with pocketsphinx"), notices
     assert len(notices) == 1, f"speech output should work on the null sink: {notices}"
     dialog = Dialog(content, Mode.VOICE)
-    frontend.listener = SyntheticPerson(frontend.listener, pulse, dialog, CHOICES)
+    person = SyntheticPerson(frontend.listener, pulse, dialog, CHOICES, first={"rf_sudden_pain": "go back"})
+    frontend.listener = person
     results: list[Assessment] = []
     real_show = frontend.show
 
@@ -147,27 +160,24 @@ def test_a_whole_spoken_session_through_microphone_and_speaker(content: Content,
         result = run_session(dialog, frontend)
     transcript = out.getvalue()
     assert result.outcome is Outcome.COMPLETED, transcript
+    assert "go back" in person.said, transcript
+    # "go back" at the fourth question returned to the third, which was asked (and spoken) twice.
+    assert transcript.count(content.question("rf_confusion").text) == 2, transcript
     assessment = results[-1]
-    assert assessment.urgency is Urgency.URGENT, transcript
-    assert {f.red_flag.id for f in assessment.red_flags} == {"fever_with_back_pain"}, transcript
-    assert "prostatitis" in [f.cause.id for f in assessment.top_causes], transcript
-    assert content.urgency[Urgency.URGENT].title in transcript
+    assert assessment.urgency is Urgency.EMERGENCY, transcript
+    assert {f.red_flag.id for f in assessment.red_flags} == {"sudden_severe_pain"}, transcript
+    assert content.urgency[Urgency.EMERGENCY].title in transcript
     # The guide's words really reached the speaker (the null sink), not just the screen.
     audio = np.concatenate(played) if played else np.zeros(0, dtype=np.int16)
     assert len(audio) > 16_000 * 10
     assert int(np.abs(audio).max()) > 1000
 
 
-@pytest.mark.skip(
-    reason="intermittent: after another PulseAudio server in the same process, the virtual microphone sometimes "
-    "delivers only silence (root cause open, see the session note); the fallback itself is covered by "
-    "test_kiosk.py::test_microphone_unplugged_mid_session_continues_on_the_keyboard and test_voice.py"
-)
 def test_unplugging_the_microphone_mid_session_continues_at_the_keyboard(content: Content, pulse: PulseServer) -> None:
     out = io.StringIO()
     frontend, _ = open_voice(content, SETTINGS, out)
     dialog = Dialog(content, Mode.VOICE)
-    person = SyntheticPerson(frontend.listener, pulse, dialog, CHOICES, unplug_after=3)
+    person = SyntheticPerson(frontend.listener, pulse, dialog, CHOICES, unplug_after=2)
     frontend.listener = person
     keyboard = KeyboardFrontend(content, TypingPerson(dialog, CHOICES), out, echo=True)  # type: ignore[arg-type]
     answered_by_voice: dict[str, str] = {}
@@ -189,3 +199,5 @@ def test_unplugging_the_microphone_mid_session_continues_at_the_keyboard(content
     for question_id in answered_by_voice:
         assert content.question(question_id).text not in keyboard_part
     assert f"Question {len(answered_by_voice) + 1} of about" in keyboard_part
+    # The keyboard answers finished the questionnaire: the emergency it reached was shown.
+    assert content.urgency[Urgency.EMERGENCY].title in keyboard_part, transcript
