@@ -19,7 +19,7 @@ from speech import VOICES, Voice, have_espeak, synthesize
 
 from voice_guide.content import Content, Option
 from voice_guide.matcher import CommandMatch, Matcher, NoMatch, OptionMatch
-from voice_guide.voice import decide
+from voice_guide.voice import UNEXPLAINED_DOUBT, decide
 
 pytest.importorskip("pocketsphinx")
 
@@ -143,6 +143,54 @@ def test_off_topic_speech_is_mostly_rejected(recognizer: PocketsphinxRecognizer,
     # SphinxSettings.min_posterior) and 3 are taken as an answer without a read-back.
     assert heard_as_phrase / total <= 0.60
     assert taken / total <= 0.10
+
+
+LONG_OFF_TOPIC = (
+    "I have a headache and my back hurts",
+    "I took two paracetamol this morning",
+    "my back hurts when I bend over",
+    "can you tell me what is wrong with me",
+)
+"""Sentences much longer than any answer: a grammar decoder explains them with one short phrase plus silence."""
+
+
+def test_speech_the_phrase_does_not_explain_is_rejected_or_read_back(
+    recognizer: PocketsphinxRecognizer, content: Content
+) -> None:
+    matcher = Matcher(content)
+    options = content.question("rf_fever").options
+    phrases = matcher.phrases(options)
+    results = []
+    for voice in VOICES:
+        for text in LONG_OFF_TOPIC:
+            heard = recognizer.recognize(synthesize(text, voice), phrases)
+            results.append((voice.label, text, heard, decide(matcher, heard, options)))
+    report = "; ".join(
+        f"{v} {t!r}: {h.text or h.rejected!r} {h.unexplained} -> {d['decision']}" for v, t, h, d in results
+    )
+    # None is taken as an answer, and most are rejected because much of the speech lies outside the phrase.
+    assert not [r for r in results if r[3]["decision"] == "accept" and "option" in (r[3]["match"] or {})], report
+    unexplained_rejects = sum(
+        1
+        for _, _, heard, _ in results
+        if not heard.text and heard.unexplained is not None and heard.unexplained > recognizer.settings.max_unexplained
+    )
+    assert unexplained_rejects >= len(results) // 2, report
+
+
+def test_whole_phrases_are_explained_by_their_words(recognizer: PocketsphinxRecognizer, content: Content) -> None:
+    """The unexplained share stays low when the answer is one of the phrases, so right answers are not doubted."""
+    matcher = Matcher(content)
+    phrases = matcher.phrases(content.question("rf_fever").options)
+    shares = []
+    for voice in VOICES:
+        for text in ("yes i do", "no i dont", "not at all", "i dont know", "a little"):
+            heard = recognizer.recognize(synthesize(text, voice), phrases)
+            if heard.text == text:
+                assert heard.unexplained is not None
+                shares.append(heard.unexplained)
+    assert len(shares) >= 15, shares
+    assert sum(share <= UNEXPLAINED_DOUBT for share in shares) / len(shares) >= 0.9, shares
 
 
 def test_partial_paths_are_rejected(recognizer: PocketsphinxRecognizer, content: Content) -> None:

@@ -24,7 +24,7 @@ from voice_guide.keyboard import KeyboardFrontend
 from voice_guide.matcher import Matcher
 from voice_guide.session import Outcome, run_session
 from voice_guide.urgency import Urgency
-from voice_guide.voice import VoiceFrontend, WavFileListener, decide
+from voice_guide.voice import UNEXPLAINED_DOUBT, VoiceFrontend, WavFileListener, decide
 from voice_guide.wav import encode_wav
 
 SILENT = None
@@ -191,3 +191,15 @@ def test_decide_reports_accept_confirm_and_reask(content: Content) -> None:
     assert decide(matcher, Transcript("go back"), options)["match"] == {"command": "back"}
     assert decide(matcher, Transcript(""), options)["decision"] == "reask"
     assert decide(matcher, Transcript("yes no"), options)["decision"] == "reask"
+
+
+def test_speech_left_unexplained_by_the_phrase_puts_a_hearing_in_doubt(content: Content) -> None:
+    matcher = Matcher(content)
+    options = content.question("rf_fever").options
+    explained = Transcript("yes", confidence=0.9, unexplained=0.0)
+    left_over = Transcript("yes", confidence=0.9, unexplained=UNEXPLAINED_DOUBT + 0.1)
+    assert decide(matcher, explained, options)["decision"] == "accept"
+    assert decide(matcher, left_over, options)["decision"] == "confirm"  # read back, not taken
+    # "my back hurts" heard as "back": a destructive command is not obeyed on a doubtful hearing.
+    assert decide(matcher, Transcript("back", confidence=0.9, unexplained=0.0), options)["match"] == {"command": "back"}
+    assert decide(matcher, Transcript("back", confidence=0.9, unexplained=0.5), options)["decision"] == "reask"

@@ -33,6 +33,10 @@ class Transcript:
     """Other hypotheses (n-best), best first, not including ``text``."""
     rejected: str = ""
     """What the out-of-grammar path heard, when it won (diagnostics only; never used as an answer)."""
+    unexplained: float | None = None
+    """Share (0..1) of the utterance's loud frames that the recognizer aligned to silence or noise rather than to
+    the words of ``text``, where the engine can tell (None otherwise). High when the person said more than the phrase,
+    as in "my back hurts" heard as the command "back"."""
 
 
 class Recognizer(Protocol):

@@ -38,8 +38,18 @@ voices answering a yes/no question (245 utterances): at 0.4, 71% of right answer
 pocketsphinx's posteriors cluster just under 0.5. See BENCHMARKS.md for the full measurements."""
 
 
+UNEXPLAINED_DOUBT = 0.15
+"""Share of the loud frames left outside the recognized words (Transcript.unexplained) above which a hearing is in
+doubt: an answer is read back, a command other than repeat or help is not obeyed. Chosen on the benchmark's tune
+voices (pocketsphinx; with SphinxSettings.max_unexplained): of what was accepted before, on clean audio it doubts or
+rejects 20 of 46 off-topic utterances and 3 of 11 wrong answers, and doubts 5 of 229 right ones; at 10 dB white noise
+18 of 35 off-topic, 18 of 47 wrong and 3 of 112 right. See BENCHMARKS.md for the figures on the report voices."""
+
+
 def is_sure(transcript: Transcript, confirm_below: float) -> bool:
     """Whether the recognizer is confident enough for an answer to be taken without confirming it."""
+    if transcript.unexplained is not None and transcript.unexplained > UNEXPLAINED_DOUBT:
+        return False
     return transcript.confidence is None or transcript.confidence >= confirm_below
 
 
@@ -246,6 +256,7 @@ def decide(
         "transcript": transcript.text,
         "confidence": transcript.confidence,
         "alternatives": list(transcript.alternatives),
+        "unexplained": None if transcript.unexplained is None else round(transcript.unexplained, 3),
     }
     if not transcript.text:
         return result | {"match": None, "score": None, "decision": "reask"}
