@@ -10,6 +10,8 @@ from voice_guide.dialog import (
     Ask,
     ChangeRate,
     Confirm,
+    ConfirmCommand,
+    Dialog,
     End,
     Mode,
     OfferKeyboard,
@@ -369,3 +371,89 @@ def test_reset_forgets_everything(content: Content) -> None:
     assert events[0] == Say(content.phrase("welcome"))
     assert isinstance(events[-1], Ask)
     assert events[-1].number == 1
+
+
+# ---- what the recognizer doubts it heard ------------------------------------------------------------------------
+
+
+def voice_dialog(content: Content) -> Dialog:
+    dialog = Dialog(content, Mode.VOICE)
+    dialog.start()
+    return dialog
+
+
+def test_a_doubted_answer_is_read_back_not_taken(content: Content) -> None:
+    dialog = voice_dialog(content)
+    events = dialog.hear("no", sure=False)
+    assert events == [Confirm(content.questions[0], content.questions[0].option("no"))]
+    assert dialog.answers == {}
+    dialog.hear("yes")
+    assert dialog.answers == {"rf_numbness": "no"}
+
+
+def test_a_doubted_stop_is_asked_about_and_yes_stops(content: Content) -> None:
+    dialog = voice_dialog(content)
+    dialog.hear("no")
+    events = dialog.hear("stop", sure=False)
+    assert events == [ConfirmCommand(content.command("quit"))]
+    assert dialog.state is State.CONFIRMING and dialog.pending_command == "quit" and dialog.pending is None
+    assert dialog.answers == {"rf_numbness": "no"}  # nothing is lost while asking
+    events = dialog.hear("yes")
+    assert isinstance(events[-1], End)
+    assert dialog.answers == {}
+
+
+def test_no_to_a_doubted_command_changes_nothing_and_asks_the_question_again(content: Content) -> None:
+    dialog = voice_dialog(content)
+    dialog.hear("no")
+    assert dialog.hear("go back", sure=False) == [ConfirmCommand(content.command("back"))]
+    events = dialog.hear("no")
+    assert events[0] == Say(content.phrase("not_confirmed_command"))
+    assert isinstance(events[1], Ask) and events[1].question.id == "rf_control"
+    assert dialog.state is State.ASKING and dialog.answers == {"rf_numbness": "no"}
+    # The yes or no to the question is taken as heard, even when the recognizer doubts it, as for read-backs:
+    # plain "yes" scores low posteriors, and two hearings now agree.
+    dialog.hear("start over", sure=False)
+    dialog.hear("yes", sure=False)
+    assert dialog.answers == {}
+
+
+def test_a_doubted_repeat_or_help_is_simply_obeyed(content: Content) -> None:
+    dialog = voice_dialog(content)
+    events = dialog.hear("repeat", sure=False)
+    assert isinstance(events[-1], Ask) and events[-1].question.id == "rf_numbness"
+    assert not any(isinstance(e, ConfirmCommand) for e in events)
+
+
+def test_while_a_command_is_asked_about(content: Content) -> None:
+    dialog = voice_dialog(content)
+    dialog.hear("no")
+    dialog.hear("stop", sure=False)
+    # Silence or mumbling asks again; the text view lists the yes / no options.
+    events = dialog.silence()
+    assert ConfirmCommand(content.command("quit")) in events
+    assert dialog.pending_command == "quit"
+    # A different command said clearly replaces the one asked about.
+    events = dialog.hear("go back")
+    assert dialog.state is State.ASKING and dialog.pending_command is None
+    assert dialog.answers == {} and dialog.question is not None and dialog.question.id == "rf_numbness"
+
+
+def test_a_doubted_stop_after_the_result_is_asked_about_too(content: Content) -> None:
+    dialog = voice_dialog(content)
+    dialog.hear("no")
+    dialog.hear("no")
+    dialog.hear("no")
+    dialog.hear("yes")  # sudden severe one-sided pain: an emergency, the result comes at once
+    assert dialog.state is State.RESULT
+    assert dialog.hear("stop", sure=False) == [ConfirmCommand(content.command("quit"))]
+    events = dialog.hear("no")
+    assert events == [Say(content.phrase("not_confirmed_command")), Say(content.phrase("result_after"))]
+    assert dialog.state is State.RESULT
+    assert isinstance(dialog.hear("stop")[-1], End)
+
+
+def test_every_command_has_an_action_to_ask_about(content: Content) -> None:
+    for command in content.commands:
+        question = content.phrase("confirm_command", action=command.action)
+        assert question.startswith("Do you want to ") and command.action in question

@@ -76,6 +76,9 @@ class SyntheticPerson:
 
     def what_to_say(self) -> str:
         dialog = self.dialog
+        if dialog.pending_command is not None:  # "Do you want to go back ...?": yes if that is what was said
+            meant = self.said and self.said[-1] in dialog.content.command(dialog.pending_command).words
+            return "yes" if meant else "no"
         if dialog.state is State.RESULT:
             return "stop"
         question = dialog.question

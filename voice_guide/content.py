@@ -5,7 +5,7 @@ Files (TOML, UTF-8) and their schema, in brief:
     sources.toml      [[source]]      id, name, url
     phrases.toml      [phrases]       key = "text with {placeholders}"   (keys: see PHRASE_FIELDS)
     urgency.toml      [<level>]       title, action                     (levels: emergency, urgent, soon, self_care)
-    commands.toml     [[command]]     id, words = [...]                 (ids: see COMMAND_IDS)
+    commands.toml     [[command]]     id, words = [...], action         (ids: see COMMAND_IDS)
     ordinals.toml     [[ordinal]]     position, words = [...]           ("the second one" -> option 2)
     option_sets.toml  [<set>]         [[<set>.option]] id, text, synonyms
     questions.toml    [[question]]    id, text, topic, help?, red_flag?, in_reasons?, option_set | [[question.option]],
@@ -52,6 +52,8 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "no_input": frozenset(),
     "confirm": frozenset({"answer"}),
     "confirm_options": frozenset(),
+    "confirm_command": frozenset({"action"}),
+    "not_confirmed_command": frozenset(),
     "readback": frozenset({"answer", "topic"}),
     "not_confirmed": frozenset(),
     "back_at_start": frozenset(),
@@ -225,6 +227,8 @@ class Command:
     id: str
     """One of COMMAND_IDS."""
     words: tuple[str, ...]
+    action: str
+    """What it does, to ask about when the recognizer doubts it heard it: "Do you want to {action}?"."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,10 @@ class Content:
             if question.id == question_id:
                 return question
         raise KeyError(question_id)
+
+    def command(self, command_id: str) -> Command:
+        """The command with this id (every id of COMMAND_IDS has one)."""
+        return next(c for c in self.commands if c.id == command_id)
 
     def phrase(self, key: str, **fields: object) -> str:
         """A phrase from phrases.toml with its placeholders filled in."""
@@ -462,7 +470,7 @@ def _load_commands(directory: Path) -> tuple[Command, ...]:
     commands = []
     for index, raw in enumerate(reader.tables(reader.data, "command", "command")):
         at = f"command[{index}]"
-        command = Command(reader.ident(raw, "id", at), reader.texts(raw, "words", at))
+        command = Command(reader.ident(raw, "id", at), reader.texts(raw, "words", at), reader.text(raw, "action", at))
         if command.id not in COMMAND_IDS:
             raise reader.fail(f"{at}.id", f"unknown command {command.id!r} (known: {', '.join(COMMAND_IDS)})")
         commands.append(command)

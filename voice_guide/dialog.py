@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from voice_guide.content import Content, Option, Question
+from voice_guide.content import Command, Content, Option, Question
 from voice_guide.flow import emergency_reached, next_question, progress
 from voice_guide.matcher import CommandMatch, Decision, Match, Matcher, NoMatch, OptionMatch
 from voice_guide.triage import Assessment, assess
@@ -85,6 +85,13 @@ class Confirm:
 
 
 @dataclass(frozen=True)
+class ConfirmCommand:
+    """Ask whether the person meant a command the recognizer was unsure it heard ("Do you want to stop now ...?")."""
+
+    command: Command
+
+
+@dataclass(frozen=True)
 class Result:
     """The questionnaire is over: present the assessment."""
 
@@ -116,7 +123,7 @@ class End:
     """True when the person had reached their result."""
 
 
-Event = Say | Ask | Confirm | Result | ChangeRate | OfferKeyboard | SwitchToKeyboard | End
+Event = Say | Ask | Confirm | ConfirmCommand | Result | ChangeRate | OfferKeyboard | SwitchToKeyboard | End
 
 
 class Dialog:
@@ -130,6 +137,10 @@ class Dialog:
         self._state = State.ASKING
         self._question: Question | None = None
         self._pending: Option | None = None
+        self._pending_command: str | None = None
+        """A doubted command waiting for a yes or no (state CONFIRMING); see :meth:`hear`."""
+        self._resume: State = State.ASKING
+        """The state to return to once a doubted command is confirmed or denied."""
         self._failures = 0
         self._asked_before: set[str] = set()
         self._assessment: Assessment | None = None
@@ -163,6 +174,11 @@ class Dialog:
     def pending(self) -> Option | None:
         """The answer waiting for confirmation ("I heard: yes. Is that right?"), if any."""
         return self._pending if self._state is State.CONFIRMING else None
+
+    @property
+    def pending_command(self) -> str | None:
+        """The command waiting for confirmation ("Do you want to stop now ...?"), if any."""
+        return self._pending_command if self._state is State.CONFIRMING else None
 
     @property
     def assessment(self) -> Assessment | None:
@@ -201,6 +217,7 @@ class Dialog:
         self._state = State.ASKING
         self._question = None
         self._pending = None
+        self._pending_command = None
         self._failures = 0
         self._assessment = None
 
@@ -223,7 +240,8 @@ class Dialog:
     def hear(self, heard: str, *, sure: bool = True) -> list[Event]:
         """Handle one thing heard or typed.
 
-        ``sure=False`` says the recognizer itself doubts what it heard (see :func:`doubted`).
+        ``sure=False`` says the recognizer itself doubts what it heard (see :func:`doubted`): an answer is read back
+        for confirmation, and a command that would change anything is asked about ("Do you want to stop now ...?").
         """
         if self._state is State.ENDED:
             return []
@@ -231,9 +249,15 @@ class Dialog:
             return self.silence()
         match = self.matcher.match(heard, self.expected_options, allow_digits=self.mode is Mode.KEYBOARD)
         if not sure and self._state is not State.CONFIRMING:
+            if isinstance(match, CommandMatch) and confirms_first(match):
+                return self._confirm_command(match.command)
             match = doubted(match)
         if isinstance(match, CommandMatch):
+            if self._pending_command is not None and match.command not in HARMLESS_COMMANDS:
+                self._drop_pending_command()  # another command, said clearly, replaces the one being asked about
             return self.command(match.command)
+        if self._pending_command is not None and self._state is State.CONFIRMING and isinstance(match, OptionMatch):
+            return self._command_confirmed(match)
         if self._state is State.RESULT:
             return [Say(self.content.phrase("result_after"))]
         if isinstance(match, NoMatch):
@@ -295,6 +319,8 @@ class Dialog:
     def _repeat(self, *, read_options: bool) -> list[Event]:
         if self._state is State.RESULT and self._assessment is not None:
             return [Result(self._assessment), Say(self.content.phrase("result_after"))]
+        if self._state is State.CONFIRMING and self._pending_command is not None:
+            return [ConfirmCommand(self.content.command(self._pending_command))]
         if self._state is State.CONFIRMING and self._question is not None and self._pending is not None:
             return [Confirm(self._question, self._pending)]
         if self._question is not None:
@@ -337,6 +363,27 @@ class Dialog:
             return self._not_understood(self.content.phrase("not_understood"))
         return [Say(self.content.phrase("not_confirmed")), *self._repeat(read_options=True)]
 
+    def _confirm_command(self, command: str) -> list[Event]:
+        self._resume = self._state
+        self._state = State.CONFIRMING
+        self._pending_command = command
+        return [ConfirmCommand(self.content.command(command))]
+
+    def _drop_pending_command(self) -> None:
+        self._pending_command = None
+        self._state = self._resume
+
+    def _command_confirmed(self, match: OptionMatch) -> list[Event]:
+        command = self._pending_command
+        self._drop_pending_command()
+        if command is not None and match.option.id == "yes" and match.decision is Decision.ACCEPT:
+            return self.command(command)
+        # "No", or an unsure "yes": nothing changes, and the question (or the result's prompt) comes again.
+        events: list[Event] = [Say(self.content.phrase("not_confirmed_command"))]
+        if self._state is State.RESULT:
+            return [*events, Say(self.content.phrase("result_after"))]
+        return [*events, *self._repeat(read_options=False)]
+
     def _not_understood(self, text: str) -> list[Event]:
         self._failures += 1
         events: list[Event] = [Say(text, SayKind.PROBLEM)]
@@ -352,6 +399,7 @@ class Dialog:
 
     def _back(self) -> list[Event]:
         self._pending = None
+        self._pending_command = None
         if self._state is State.CONFIRMING:
             self._state = State.ASKING  # the answer being confirmed is dropped, not kept waiting for a yes or no
         if not self._answers:
@@ -371,11 +419,17 @@ HARMLESS_COMMANDS = frozenset({"repeat", "help"})
 """Commands that only ask the question again: obeyed even when the recognizer doubts what it heard."""
 
 
+def confirms_first(match: Match) -> bool:
+    """Whether a doubted match is a command that changes something, to be asked about before it is carried out."""
+    return isinstance(match, CommandMatch) and match.command not in HARMLESS_COMMANDS
+
+
 def doubted(match: Match) -> Match:
     """What a match becomes when the recognizer doubts the words it heard.
 
     An answer is read back for confirmation instead of being taken; a command that would change anything (go back,
-    start over, stop, keyboard, speed) is not obeyed, and the question is asked again.
+    start over, stop, keyboard, speed) is not obeyed, and the question is asked again. (The dialog itself asks about
+    such a command instead, see :func:`confirms_first`.)
     """
     if isinstance(match, OptionMatch) and match.decision is Decision.ACCEPT:
         return dataclasses.replace(match, decision=Decision.CONFIRM)

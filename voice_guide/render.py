@@ -10,6 +10,7 @@ from voice_guide.dialog import (
     Ask,
     ChangeRate,
     Confirm,
+    ConfirmCommand,
     End,
     Event,
     OfferKeyboard,
@@ -38,6 +39,8 @@ def printed_lines(content: Content, event: Event) -> list[str]:
         return lines
     if isinstance(event, Confirm):
         return [content.phrase("confirm", answer=event.option.text), *_numbered(content.confirm_options)]
+    if isinstance(event, ConfirmCommand):
+        return [content.phrase("confirm_command", action=event.command.action), *_numbered(content.confirm_options)]
     if isinstance(event, Result):
         lines = [""]
         for paragraph in result_paragraphs(content, event.assessment, spoken=False):
@@ -62,6 +65,8 @@ def spoken_text(content: Content, event: Event) -> str:
         return text
     if isinstance(event, Confirm):
         return content.phrase("confirm", answer=event.option.text)
+    if isinstance(event, ConfirmCommand):
+        return content.phrase("confirm_command", action=event.command.action)
     if isinstance(event, Result):
         return " ".join(result_paragraphs(content, event.assessment, spoken=True))
     if isinstance(event, OfferKeyboard):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from voice_guide.asr import SAMPLE_RATE, Recognizer, Transcript
 from voice_guide.content import Content, Option, Question
-from voice_guide.dialog import ChangeRate, Dialog, Event, Mode, doubted
+from voice_guide.dialog import ChangeRate, Dialog, Event, Mode, confirms_first, doubted
 from voice_guide.errors import AudioError, SpeechError
 from voice_guide.matcher import CommandMatch, Matcher, OptionMatch
 from voice_guide.render import printed_lines, spoken_text
@@ -261,7 +261,8 @@ def decide(
     if not transcript.text:
         return result | {"match": None, "score": None, "decision": "reask"}
     match = matcher.match(transcript.text, options, allow_digits=False)
-    if not is_sure(transcript, confirm_below):
+    sure = is_sure(transcript, confirm_below)
+    if not sure and not confirms_first(match):
         match = doubted(match)
     if isinstance(match, OptionMatch):
         return result | {
@@ -275,7 +276,8 @@ def decide(
             "match": {"command": match.command},
             "score": round(match.score, 1),
             "margin": round(match.margin, 1),
-            "decision": "accept",
+            # The dialog asks about a doubted command that would change anything ("Do you want to stop now ...?").
+            "decision": "accept" if sure or not confirms_first(match) else "confirm",
         }
     return result | {"match": None, "score": round(match.best_score, 1), "decision": "reask"}
 
