@@ -5,7 +5,8 @@ Outcomes of an in-grammar utterance (the person gave an answer or a command):
   accept-wrong (AW: the harmful one, a wrong answer taken without asking), confirm-wrong (CW).
   Accuracy = AR + CR: the right option or command ends up chosen.
 Outcomes of an off-topic utterance (speech that answers nothing, or a cough): re-asked (counted as rejected),
-confirmed, or accepted (harmful: an answer the person never gave).
+heard as "repeat" or "help" (also counted as rejected, since the guide then asks the same question again, as a
+re-ask does; shown on its own too), confirmed, or accepted (harmful: an answer or a command the person never gave).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from benchmarks.noise import CONDITIONS
 from benchmarks.pipelines import FREEFORM_EXACT, FREEFORM_FUZZY, FREEFORM_MATCHER, GUIDE, TEXT_ORACLE
+from voice_guide.dialog import HARMLESS_COMMANDS
 
 Record = dict[str, Any]
 """One pipeline's result on one utterance in one condition (see ``benchmarks.run``: keys engine, pipeline, voice,
@@ -48,10 +50,16 @@ def pipeline_order(records: Iterable[Record]) -> list[str]:
     return [p for p in fixed if p in present] + rest
 
 
+REASKING_TARGETS = frozenset(f"command:{command}" for command in HARMLESS_COMMANDS)
+"""Commands whose only effect is to ask the question again (with help, after explaining the options)."""
+
+
 def outcome(record: Record) -> str:
     """accept_right, confirm_right, reask, accept_wrong, confirm_wrong; or rejected, confirmed, accepted."""
     decision = record["decision"]
     if record["expected"] is None:
+        if decision == "accept" and record["target"] in REASKING_TARGETS:
+            return "repeated"
         return {"reask": "rejected", "confirm": "confirmed"}.get(decision, "accepted")
     if decision == "reask":
         return "reask"
@@ -73,7 +81,9 @@ class Stats:
     off_topic: int
     """Off-topic utterances."""
     rejected: float
-    """Share of ``off_topic`` re-asked, 0..1."""
+    """Share of ``off_topic`` after which the question is asked again (re-asked, or heard as repeat / help), 0..1."""
+    repeated: float
+    """The part of ``rejected`` heard as repeat or help."""
     off_accepted: float
     """Share of ``off_topic`` accepted as an answer or command (harmful)."""
     p50_ms: float
@@ -110,7 +120,8 @@ def stats(records: Sequence[Record]) -> Stats | None:
         accept_wrong=share("accept_wrong", len(answers)),
         confirm_wrong=share("confirm_wrong", len(answers)),
         off_topic=len(off),
-        rejected=share("rejected", len(off)),
+        rejected=share("rejected", len(off)) + share("repeated", len(off)),
+        repeated=share("repeated", len(off)),
         off_accepted=share("accepted", len(off)),
         p50_ms=1000 * statistics.median(seconds),
         p95_ms=1000 * seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))],
@@ -168,7 +179,8 @@ def main_table(records: Sequence[Record], engine: str) -> list[str]:
     """Per pipeline and condition: outcomes, rejection, latency, RTF; targets beside the guide's rows."""
     header = (
         f"{'pipeline':<26} {'condition':<13} {'n':>4} {'acc%':>6} {'AR%':>6} {'CR%':>6} {'RA%':>6} {'AW%':>6} "
-        f"{'CW%':>6} {'off n':>5} {'rej%':>6} {'offAcc%':>7} {'p50ms':>6} {'p95ms':>6} {'RTF':>6}  targets"
+        f"{'CW%':>6} {'off n':>5} {'rej%':>6} {'(rep%)':>6} {'offAcc%':>7} {'p50ms':>6} {'p95ms':>6} {'RTF':>6}"
+        "  targets"
     )
     lines = [header, "-" * len(header)]
     crashes = [r for r in records if r["engine"] == engine and r.get("error")]
@@ -188,7 +200,8 @@ def main_table(records: Sequence[Record], engine: str) -> list[str]:
             line = (
                 f"{label(pipeline):<26} {condition:<13} {s.answers:>4} {pct(s.accuracy):>6} "
                 f"{pct(s.accept_right):>6} {pct(s.confirm_right):>6} {pct(s.reask):>6} {pct(s.accept_wrong):>6} "
-                f"{pct(s.confirm_wrong):>6} {s.off_topic:>5} {pct(s.rejected):>6} {pct(s.off_accepted):>7} "
+                f"{pct(s.confirm_wrong):>6} {s.off_topic:>5} {pct(s.rejected):>6} {pct(s.repeated):>6} "
+                f"{pct(s.off_accepted):>7} "
                 f"{s.p50_ms:>6.1f} {s.p95_ms:>6.1f} {s.rtf:>6.3f}"
             )
             if pipeline.startswith(GUIDE):

@@ -69,3 +69,30 @@ def test_noise_is_seeded_and_at_the_asked_snr() -> None:
         noise = first.astype(np.float64) - pad(speech).astype(np.float64)
         snr = 10 * np.log10(power(speech) / power(noise))
         assert snr == pytest.approx(condition.snr_db, abs=0.3)
+
+
+def test_off_topic_heard_as_repeat_counts_as_asked_again_and_other_commands_as_accepted() -> None:
+    from benchmarks import report
+
+    def off_topic(decision: str, target: str | None) -> dict[str, object]:
+        return {"expected": None, "decision": decision, "target": target, "seconds": 0.01, "audio_seconds": 1.0}
+
+    records = [
+        off_topic("reask", None),
+        off_topic("accept", "command:repeat"),
+        off_topic("accept", "command:help"),
+        off_topic("accept", "command:back"),
+        off_topic("accept", "no"),
+        off_topic("confirm", "yes"),
+    ]
+    assert [report.outcome(r) for r in records] == [
+        "rejected",
+        "repeated",
+        "repeated",
+        "accepted",
+        "accepted",
+        "confirmed",
+    ]
+    s = report.stats(records)
+    assert s is not None
+    assert (s.rejected, s.repeated, s.off_accepted) == (3 / 6, 2 / 6, 2 / 6)
