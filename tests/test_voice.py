@@ -205,3 +205,20 @@ def test_speech_left_unexplained_by_the_phrase_puts_a_hearing_in_doubt(content: 
     doubted_back = decide(matcher, Transcript("back", confidence=0.9, unexplained=0.5), options)
     assert doubted_back["decision"] == "confirm" and doubted_back["match"] == {"command": "back"}
     assert decide(matcher, Transcript("repeat", confidence=0.1), options)["decision"] == "accept"
+
+
+def test_a_close_alternative_that_means_something_else_puts_a_hearing_in_doubt(content: Content) -> None:
+    matcher = Matcher(content)
+    options = content.question("rf_fever").options
+
+    def decision(alternatives: tuple[str, ...]) -> str:
+        return str(
+            decide(matcher, Transcript("it does", confidence=0.9, alternatives=alternatives), options)["decision"]
+        )
+
+    assert decision(()) == "accept"
+    assert decision(("yeah",)) == "accept"  # another way of saying the same answer
+    assert decision(("repeat",)) == "accept"  # a command that only asks again changes nothing
+    assert decision(("it doesnt",)) == "confirm"  # "I heard: Yes. Is that right?"
+    assert decision(("yeah", "go back")) == "confirm"
+    assert decision(("yeah", "sort of", "it doesnt")) == "accept"  # only the closest alternatives are rivals

@@ -92,11 +92,12 @@ def test_every_phrase_lands_on_its_option_or_is_reasked(content: Content, recogn
     total = sum(tally.values())
     right = tally["accept-right"] + tally["confirm-right"]
     print(f"\n{voice.label}: {dict(tally)} right {right}/{total} = {right / total:.1%}")
-    # Floors set just under what pocketsphinx achieves on these synthetic voices (67-79% right, 1.4-3.1%
-    # accepted wrong, see BENCHMARKS.md): they catch regressions; the targets themselves are the benchmark's job.
+    # Floors set just under what pocketsphinx achieves on these synthetic voices (75-90% right, 0-2 of 294 accepted
+    # wrong, after the unexplained-speech and rival-hypothesis doubts; 64-84% and 1-4 before): they catch
+    # regressions; the targets themselves are the benchmark's job (see BENCHMARKS.md).
     # Accepting a wrong answer without asking is the harmful error: it must stay rare.
-    assert tally["accept-wrong"] <= 0.04 * total, wrong
-    assert right >= 0.60 * total, dict(tally)
+    assert tally["accept-wrong"] <= 0.015 * total, wrong
+    assert right >= 0.70 * total, dict(tally)
 
 
 def test_off_topic_speech_is_reasked(content: Content, recognizer: Recognizer) -> None:

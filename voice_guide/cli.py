@@ -120,7 +120,8 @@ def add_voice_options(parser: argparse.ArgumentParser, *, suppress: bool = False
         "--confirm-below",
         type=float,
         default=default(CONFIRM_BELOW),
-        help=f"recognizer confidence under which answers are read back for confirmation ({CONFIRM_BELOW})",
+        help=f"recognizer confidence under which answers are read back for confirmation ({CONFIRM_BELOW}); "
+        "0 never reads back for doubt (also not for unexplained speech or a rival hypothesis)",
     )
 
 
