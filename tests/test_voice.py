@@ -24,7 +24,7 @@ from voice_guide.keyboard import KeyboardFrontend
 from voice_guide.matcher import Matcher
 from voice_guide.session import Outcome, run_session
 from voice_guide.urgency import Urgency
-from voice_guide.voice import UNEXPLAINED_DOUBT, VoiceFrontend, WavFileListener, decide
+from voice_guide.voice import NOISY_BELOW_DB, UNEXPLAINED_DOUBT, VoiceFrontend, WavFileListener, decide
 from voice_guide.wav import encode_wav
 
 SILENT = None
@@ -222,3 +222,12 @@ def test_a_close_alternative_that_means_something_else_puts_a_hearing_in_doubt(c
     assert decision(("it doesnt",)) == "confirm"  # "I heard: Yes. Is that right?"
     assert decision(("yeah", "go back")) == "confirm"
     assert decision(("yeah", "sort of", "it doesnt")) == "accept"  # only the closest alternatives are rivals
+
+
+def test_in_a_noisy_room_every_answer_is_read_back(content: Content) -> None:
+    matcher = Matcher(content)
+    options = content.question("rf_fever").options
+    quiet = Transcript("yes", confidence=0.9, snr_db=NOISY_BELOW_DB + 20)
+    noisy = Transcript("yes", confidence=0.9, snr_db=NOISY_BELOW_DB - 5)
+    assert decide(matcher, quiet, options)["decision"] == "accept"
+    assert decide(matcher, noisy, options)["decision"] == "confirm"

@@ -37,6 +37,9 @@ class Transcript:
     """Share (0..1) of the utterance's loud frames that the recognizer aligned to silence or noise rather than to
     the words of ``text``, where the engine can tell (None otherwise). High when the person said more than the phrase,
     as in "my back hurts" heard as the command "back"."""
+    snr_db: float | None = None
+    """Rough signal-to-noise ratio of the utterance in dB (voice_guide.levels.snr_estimate_db), where known. Low in a
+    noisy room, where a grammar decoder finds phrases in other people's speech."""
 
 
 class Recognizer(Protocol):

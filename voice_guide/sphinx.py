@@ -51,6 +51,7 @@ import numpy as np
 
 from voice_guide.asr import SAMPLE_RATE, Transcript
 from voice_guide.errors import RecognizerError
+from voice_guide.levels import snr_estimate_db, speech_frames
 from voice_guide.recognizers import dictionary_spelling, missing_words, spell_phrases
 from voice_guide.wav import SILENCE_RMS
 
@@ -182,11 +183,12 @@ class PocketsphinxRecognizer:
             confidence=min(1.0, posterior),
             alternatives=self._alternatives(text, spelled),
             unexplained=unexplained,
+            snr_db=snr_estimate_db(audio),
         )
 
     def _unexplained(self, audio: npt.NDArray[np.int16]) -> float | None:
         """Share of the loud frames of ``audio`` that the best path aligns to silence or fillers, not to words."""
-        loud = _loud_frames(audio, self.settings.speech_below_peak_db, self.settings.speech_above_floor_db)
+        loud = speech_frames(audio, self.settings.speech_below_peak_db, self.settings.speech_above_floor_db)
         if not loud.any():
             return None
         in_words = np.zeros(loud.size, dtype=bool)
@@ -208,22 +210,6 @@ class PocketsphinxRecognizer:
             if text in spelled and text != best and spelled[text] not in found:
                 found.append(spelled[text])
         return tuple(found)
-
-
-FRAME_SAMPLES = SAMPLE_RATE // 100
-"""pocketsphinx's frame: 10 ms."""
-
-
-def _loud_frames(audio: npt.NDArray[np.int16], below_peak_db: float, above_floor_db: float) -> npt.NDArray[np.bool_]:
-    """Per 10 ms frame: is it speech, i.e. within ``below_peak_db`` of the utterance's loud end (95th percentile of
-    frame energies) and at least ``above_floor_db`` above its quiet end (10th percentile, the background)?"""
-    count = audio.size // FRAME_SAMPLES
-    if count == 0:
-        return np.zeros(0, dtype=bool)
-    frames = audio[: count * FRAME_SAMPLES].astype(np.float64).reshape(count, FRAME_SAMPLES)
-    energy = 10.0 * np.log10(np.mean(frames**2, axis=1) + 1.0)
-    loud_end, quiet_end = np.percentile(energy, [95, 10])
-    return np.asarray(energy > max(loud_end - below_peak_db, quiet_end + above_floor_db))
 
 
 def _rms(audio: npt.NDArray[np.int16]) -> float:
