@@ -2,7 +2,8 @@
 
 Outcomes of an in-grammar utterance (the person gave an answer or a command):
   accept-right (AR), confirm-right (CR: "I heard X. Is that right?" with the right X), re-ask (RA),
-  accept-wrong (AW: the harmful one, a wrong answer taken without asking), confirm-wrong (CW).
+  accept-wrong (AW: the harmful one, a wrong answer or command taken without asking), confirm-wrong (CW).
+  An answer heard as "repeat" or "help" counts as re-asked: the guide asks the same question again.
   Accuracy = AR + CR: the right option or command ends up chosen.
 Outcomes of an off-topic utterance (speech that answers nothing, or a cough): re-asked (counted as rejected),
 heard as "repeat" or "help" (also counted as rejected, since the guide then asks the same question again, as a
@@ -63,7 +64,10 @@ def outcome(record: Record) -> str:
         return {"reask": "rejected", "confirm": "confirmed"}.get(decision, "accepted")
     if decision == "reask":
         return "reask"
-    return f"{decision}_{'right' if record['target'] == record['expected'] else 'wrong'}"
+    right = record["target"] == record["expected"]
+    if decision == "accept" and not right and record["target"] in REASKING_TARGETS:
+        return "reask"
+    return f"{decision}_{'right' if right else 'wrong'}"
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,16 @@ def test_off_topic_heard_as_repeat_counts_as_asked_again_and_other_commands_as_a
     s = report.stats(records)
     assert s is not None
     assert (s.rejected, s.repeated, s.off_accepted) == (3 / 6, 2 / 6, 2 / 6)
+
+
+def test_an_answer_heard_as_repeat_counts_as_asked_again_not_as_accepted_wrong() -> None:
+    from benchmarks import report
+
+    def answer(decision: str, target: str | None, expected: str = "yes") -> dict[str, object]:
+        return {"expected": expected, "decision": decision, "target": target}
+
+    assert report.outcome(answer("accept", "command:repeat")) == "reask"
+    assert report.outcome(answer("accept", "command:help")) == "reask"
+    assert report.outcome(answer("accept", "command:keyboard")) == "accept_wrong"
+    assert report.outcome(answer("accept", "no")) == "accept_wrong"
+    assert report.outcome(answer("accept", "command:repeat", expected="command:repeat")) == "accept_right"
