@@ -172,6 +172,8 @@ def _guide_record(
         "confidence": transcript.confidence,
         "alternatives": list(transcript.alternatives),
         "rejected": transcript.rejected,
+        "unexplained": transcript.unexplained,
+        "snr_db": transcript.snr_db,
     }
 
 

@@ -59,7 +59,13 @@ def redecide(
     out = []
     for record in records:
         options = options_at(content, record["question"])
-        transcript = Transcript(record["heard"], record.get("confidence"))
+        transcript = Transcript(
+            record["heard"],
+            record.get("confidence"),
+            alternatives=tuple(record.get("alternatives") or ()),
+            unexplained=record.get("unexplained"),
+            snr_db=record.get("snr_db"),
+        )
         decided = decided_from(decide(matcher, transcript, options), 0.0, transcript)
         decision, target = gate.apply(decided.decision, decided.target, record.get("confidence"))
         out.append(record | {"decision": decision, "target": target})
