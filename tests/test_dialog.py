@@ -274,8 +274,31 @@ def test_speech_rate_commands_in_keyboard_mode_only_explain(content: Content, wo
 
 
 def test_keyboard_command(content: Content) -> None:
-    assert converse(content, heard=["keyboard"], mode=Mode.VOICE).events[-1] == [SwitchToKeyboard()]
+    # Spoken, it is asked about first (other people's speech can sound like "let me type"); then it switches.
+    t = converse(content, heard=["keyboard"], mode=Mode.VOICE)
+    assert t.events[-1] == [ConfirmCommand(content.command("keyboard"))]
+    assert converse(content, heard=["keyboard", "yes"], mode=Mode.VOICE).events[-1] == [SwitchToKeyboard()]
     assert converse(content, heard=["keyboard"]).last[0] == content.phrase("already_keyboard")
+
+
+@pytest.mark.parametrize(("word", "command"), [("stop", "quit"), ("start over", "restart")])
+def test_spoken_commands_that_lose_the_answers_are_asked_about_even_when_clear(
+    content: Content, word: str, command: str
+) -> None:
+    t = converse(content, heard=["no", word], mode=Mode.VOICE)
+    assert t.events[-1] == [ConfirmCommand(content.command(command))]
+    assert t.dialog.answers == {"rf_numbness": "no"}
+    # Typed, they act at once: typing is deliberate.
+    typed = converse(content, heard=["no", word])
+    assert not any(isinstance(e, ConfirmCommand) for e in typed.events[-1])
+    assert typed.dialog.answers == {}
+
+
+def test_a_clear_stop_after_the_result_ends_at_once(content: Content) -> None:
+    dialog = voice_dialog(content)
+    for answer in ("no", "no", "no", "yes"):  # an emergency: the result comes at once
+        dialog.hear(answer)
+    assert isinstance(dialog.hear("stop")[-1], End)
 
 
 # ---- progress --------------------------------------------------------------------------------------------------

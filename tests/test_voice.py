@@ -153,7 +153,7 @@ def test_microphone_failure_falls_back_to_keyboard_keeping_answers(content: Cont
 
 
 def test_keyboard_command_moves_to_typing_keeping_answers(content: Content) -> None:
-    frontend, _ = voice_frontend(content, ["no", "keyboard"])
+    frontend, speaker = voice_frontend(content, ["no", "keyboard", "yes"])  # "Do you want to type ...?" "yes"
     out = io.StringIO()
     keyboard = KeyboardFrontend(content, io.StringIO("quit\n"), out, echo=True)
     result = run_session(Dialog(content, Mode.VOICE), frontend, keyboard)
@@ -161,6 +161,7 @@ def test_keyboard_command_moves_to_typing_keeping_answers(content: Content) -> N
     assert result.outcome is Outcome.QUIT
     assert "Question 2 of about" in out.getvalue()
     assert content.phrase("how_to_answer_keyboard") in out.getvalue()
+    assert any(content.command("keyboard").action in said for said in speaker.said)
 
 
 def test_repeated_failures_offer_the_keyboard(content: Content) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from voice_guide.asr import SAMPLE_RATE, Recognizer, Transcript
 from voice_guide.content import Content, Option, Question
-from voice_guide.dialog import ChangeRate, Dialog, Event, Mode, confirms_first, doubted
+from voice_guide.dialog import ChangeRate, Dialog, Event, Mode, asks_before, confirms_first, doubted
 from voice_guide.errors import AudioError, SpeechError
 from voice_guide.matcher import CommandMatch, Match, Matcher, OptionMatch
 from voice_guide.render import printed_lines, spoken_text
@@ -316,8 +316,9 @@ def decide(
             "match": {"command": match.command},
             "score": round(match.score, 1),
             "margin": round(match.margin, 1),
-            # The dialog asks about a doubted command that would change anything ("Do you want to stop now ...?").
-            "decision": "accept" if sure or not confirms_first(match) else "confirm",
+            # The dialog asks about a doubted command that would change anything, and about stop, start over and
+            # keyboard however clearly heard ("Do you want to stop now ...?"); decide() describes a question.
+            "decision": "confirm" if asks_before(match, sure=sure, at_result=False) else "accept",
         }
     return result | {"match": None, "score": round(match.best_score, 1), "decision": "reask"}
 
