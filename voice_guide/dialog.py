@@ -86,7 +86,8 @@ class Confirm:
 
 @dataclass(frozen=True)
 class ConfirmCommand:
-    """Ask whether the person meant a command the recognizer was unsure it heard ("Do you want to stop now ...?")."""
+    """Ask whether the person meant a spoken command before carrying it out ("Do you want to stop now ...?"): one the
+    recognizer was unsure it heard, or one that loses every answer (see :func:`asks_before`)."""
 
     command: Command
 
@@ -138,7 +139,7 @@ class Dialog:
         self._question: Question | None = None
         self._pending: Option | None = None
         self._pending_command: str | None = None
-        """A doubted command waiting for a yes or no (state CONFIRMING); see :meth:`hear`."""
+        """A spoken command waiting for a yes or no (state CONFIRMING); see :func:`asks_before`."""
         self._resume: State = State.ASKING
         """The state to return to once a doubted command is confirmed or denied."""
         self._failures = 0
@@ -240,17 +241,19 @@ class Dialog:
     def hear(self, heard: str, *, sure: bool = True) -> list[Event]:
         """Handle one thing heard or typed.
 
-        ``sure=False`` says the recognizer itself doubts what it heard (see :func:`doubted`): an answer is read back
-        for confirmation, and a command that would change anything is asked about ("Do you want to stop now ...?").
+        ``sure=False`` says the recognizer itself doubts what it heard: an answer is read back for confirmation
+        (:func:`doubted`), and a command that would change anything is asked about ("Do you want to stop now ...?",
+        :func:`asks_before`, which also covers spoken stop, start over and keyboard however clearly heard).
         """
         if self._state is State.ENDED:
             return []
         if not heard.strip():
             return self.silence()
         match = self.matcher.match(heard, self.expected_options, allow_digits=self.mode is Mode.KEYBOARD)
-        spoken = self.mode is Mode.VOICE and self._state is not State.CONFIRMING
-        if spoken and isinstance(match, CommandMatch) and asks_before(match, sure=sure, at_result=self._at_result):
-            return self._confirm_command(match.command)
+        if self._state is not State.CONFIRMING and isinstance(match, CommandMatch):
+            spoken = self.mode is Mode.VOICE
+            if asks_before(match, sure=sure, spoken=spoken, at_result=self._state is State.RESULT):
+                return self._confirm_command(match.command)
         if not sure and self._state is not State.CONFIRMING:
             match = doubted(match)
         if isinstance(match, CommandMatch):
@@ -364,10 +367,6 @@ class Dialog:
             return self._not_understood(self.content.phrase("not_understood"))
         return [Say(self.content.phrase("not_confirmed")), *self._repeat(read_options=True)]
 
-    @property
-    def _at_result(self) -> bool:
-        return self._state is State.RESULT
-
     def _confirm_command(self, command: str) -> list[Event]:
         self._resume = self._state
         self._state = State.CONFIRMING
@@ -433,25 +432,21 @@ def confirms_first(match: Match) -> bool:
     return isinstance(match, CommandMatch) and match.command not in HARMLESS_COMMANDS
 
 
-def asks_before(match: Match, *, sure: bool, at_result: bool) -> bool:
-    """Whether a spoken command is asked about ("Do you want to ...?") before it is carried out: a doubted one that
-    changes something, and, before the result, one that loses the answers or leaves voice (ASKED_ALWAYS)."""
+def asks_before(match: Match, *, sure: bool, spoken: bool, at_result: bool) -> bool:
+    """Whether a command is asked about ("Do you want to ...?") before it is carried out: a doubted one that changes
+    something, and, spoken before the result, one that loses the answers or leaves voice (ASKED_ALWAYS)."""
     if not confirms_first(match):
         return False
-    return not sure or (isinstance(match, CommandMatch) and match.command in ASKED_ALWAYS and not at_result)
+    always = isinstance(match, CommandMatch) and match.command in ASKED_ALWAYS
+    return not sure or (spoken and always and not at_result)
 
 
 def doubted(match: Match) -> Match:
-    """What a match becomes when the recognizer doubts the words it heard.
-
-    An answer is read back for confirmation instead of being taken; a command that would change anything (go back,
-    start over, stop, keyboard, speed) is not obeyed, and the question is asked again. (The dialog itself asks about
-    such a command instead, see :func:`confirms_first`.)
-    """
+    """What a match becomes when the recognizer doubts the words it heard: an answer is read back for confirmation
+    instead of being taken. (Commands are not changed here: repeat and help are obeyed, and the dialog asks about the
+    others first, see :func:`asks_before`.)"""
     if isinstance(match, OptionMatch) and match.decision is Decision.ACCEPT:
         return dataclasses.replace(match, decision=Decision.CONFIRM)
-    if isinstance(match, CommandMatch) and match.command not in HARMLESS_COMMANDS:
-        return NoMatch(match.score, match.phrase)
     return match
 
 

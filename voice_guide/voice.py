@@ -297,12 +297,13 @@ def decide(
         "confidence": transcript.confidence,
         "alternatives": list(transcript.alternatives),
         "unexplained": None if transcript.unexplained is None else round(transcript.unexplained, 3),
+        "snr_db": None if transcript.snr_db is None else round(transcript.snr_db, 1),
     }
     if not transcript.text:
         return result | {"match": None, "score": None, "decision": "reask"}
     match = matcher.match(transcript.text, options, allow_digits=False)
     sure = is_sure(transcript, confirm_below, matcher, options)
-    if not sure and not confirms_first(match):
+    if not sure:
         match = doubted(match)
     if isinstance(match, OptionMatch):
         return result | {
@@ -318,7 +319,7 @@ def decide(
             "margin": round(match.margin, 1),
             # The dialog asks about a doubted command that would change anything, and about stop, start over and
             # keyboard however clearly heard ("Do you want to stop now ...?"); decide() describes a question.
-            "decision": "confirm" if asks_before(match, sure=sure, at_result=False) else "accept",
+            "decision": "confirm" if asks_before(match, sure=sure, spoken=True, at_result=False) else "accept",
         }
     return result | {"match": None, "score": round(match.best_score, 1), "decision": "reask"}
 
