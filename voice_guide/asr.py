@@ -38,7 +38,7 @@ class Transcript:
     the words of ``text``, where the engine can tell (None otherwise). High when the person said more than the phrase,
     as in "my back hurts" heard as the command "back"."""
     snr_db: float | None = None
-    """Rough signal-to-noise ratio of the utterance in dB (voice_guide.levels.snr_estimate_db), where known. Low in a
+    """Rough signal-to-noise ratio of the utterance in dB (voice_guide.levels.Levels.snr_db), where known. Low in a
     noisy room, where a grammar decoder finds phrases in other people's speech."""
 
 

@@ -51,7 +51,7 @@ import numpy as np
 
 from voice_guide.asr import SAMPLE_RATE, Transcript
 from voice_guide.errors import RecognizerError
-from voice_guide.levels import snr_estimate_db, speech_frames
+from voice_guide.levels import Levels, levels, rms
 from voice_guide.recognizers import dictionary_spelling, missing_words, spell_phrases
 from voice_guide.wav import SILENCE_RMS
 
@@ -146,7 +146,7 @@ class PocketsphinxRecognizer:
     def recognize(self, audio: npt.NDArray[np.int16], phrases: Sequence[str]) -> Transcript:
         """Recognize one utterance (16 kHz mono int16), constrained to ``phrases``; "" when out of grammar."""
         name, spelled = self._search(tuple(phrases))
-        if not spelled or audio.size == 0 or _rms(audio) < SILENCE_RMS:
+        if not spelled or audio.size == 0 or rms(audio) < SILENCE_RMS:
             return Transcript("")  # no speech energy at all: decoding the noise floor would only invent words
         started = time.perf_counter()
         samples = _with_noise_floor(audio, self.settings.noise_floor)
@@ -175,7 +175,8 @@ class PocketsphinxRecognizer:
             return Transcript("", confidence=None, rejected=text)
         if posterior < self.settings.min_posterior:
             return Transcript("", confidence=posterior, rejected=spelled[text])
-        unexplained = self._unexplained(audio)
+        heard = levels(audio)
+        unexplained = self._unexplained(heard)
         if unexplained is not None and unexplained > self.settings.max_unexplained:
             return Transcript("", confidence=posterior, rejected=spelled[text], unexplained=unexplained)
         return Transcript(
@@ -183,12 +184,12 @@ class PocketsphinxRecognizer:
             confidence=min(1.0, posterior),
             alternatives=self._alternatives(text, spelled),
             unexplained=unexplained,
-            snr_db=snr_estimate_db(audio),
+            snr_db=heard.snr_db,
         )
 
-    def _unexplained(self, audio: npt.NDArray[np.int16]) -> float | None:
-        """Share of the loud frames of ``audio`` that the best path aligns to silence or fillers, not to words."""
-        loud = speech_frames(audio, self.settings.speech_below_peak_db, self.settings.speech_above_floor_db)
+    def _unexplained(self, heard: Levels) -> float | None:
+        """Share of the loud frames of the utterance that the best path aligns to silence or fillers, not to words."""
+        loud = heard.speech_frames(self.settings.speech_below_peak_db, self.settings.speech_above_floor_db)
         if not loud.any():
             return None
         in_words = np.zeros(loud.size, dtype=bool)
@@ -210,10 +211,6 @@ class PocketsphinxRecognizer:
             if text in spelled and text != best and spelled[text] not in found:
                 found.append(spelled[text])
         return tuple(found)
-
-
-def _rms(audio: npt.NDArray[np.int16]) -> float:
-    return float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
 
 
 def _with_noise_floor(audio: npt.NDArray[np.int16], sigma: float) -> npt.NDArray[np.int16]:

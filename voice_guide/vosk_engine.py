@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from voice_guide.asr import SAMPLE_RATE, Transcript
 from voice_guide.errors import RecognizerError
-from voice_guide.levels import snr_estimate_db
+from voice_guide.levels import levels
 from voice_guide.recognizers import dictionary_spelling, missing_words, spell_phrases
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class VoskRecognizer:
         step = 2 * BLOCK
         for start in range(0, len(data), step):
             recognizer.AcceptWaveform(data[start : start + step])
-        return dataclasses.replace(parse_result(recognizer.FinalResult(), spelled), snr_db=snr_estimate_db(audio))
+        return dataclasses.replace(parse_result(recognizer.FinalResult(), spelled), snr_db=levels(audio).snr_db)
 
 
 def parse_result(raw: str, spelled: dict[str, str]) -> Transcript:

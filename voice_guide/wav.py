@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from voice_guide.asr import SAMPLE_RATE
 from voice_guide.errors import AudioFileError
+from voice_guide.levels import rms
 
 SILENCE_RMS = 30.0
 """int16 RMS below which a whole file counts as silent (about -61 dBFS)."""
@@ -66,7 +67,7 @@ def decode_wav(data: bytes, name: str = "audio") -> npt.NDArray[np.int16]:
     if channels > 1:
         samples = samples.reshape(-1, channels).mean(axis=1).astype(np.int16)
     samples = resample(samples, rate)
-    if float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) < SILENCE_RMS:
+    if rms(samples) < SILENCE_RMS:
         raise AudioFileError(f"{name} is silent: nothing to recognize")
     return samples
 
