@@ -1,7 +1,7 @@
 """The pipelines compared on the same audio: the guide's own, and the baselines people would otherwise build.
 
-- ``guide``: the guide's recognizer (``voice_guide.recognizers.load_recognizer``), constrained per question to
-  ``Matcher.phrases(options)``, then :func:`voice_guide.voice.decide` (accept / confirm / re-ask).
+- ``guide``: the guide's recognizer (``voice_guide.engines.loader.load_recognizer``), constrained per question to
+  ``Matcher.phrases(options)``, then :func:`voice_guide.understand.decide` (accept / confirm / re-ask).
 - ``freeform-exact`` (baseline a, the usual tutorial pipeline): free-form recognition with the engine's language
   model, then an exact string match against the phrases; anything else is re-asked.
 - ``freeform-fuzzy`` (baseline b): the same transcript, then rapidfuzz's best match over the phrases, always
@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rapidfuzz import fuzz, process
 
-from voice_guide.asr import SAMPLE_RATE, Recognizer, Transcript
 from voice_guide.content import Command, Content, Option, normalize_phrase
+from voice_guide.engines.base import Recognizer, Transcript
 from voice_guide.matcher import Matcher, MatchPolicy
-from voice_guide.voice import decide
+from voice_guide.pcm import SAMPLE_RATE
+from voice_guide.understand import decide
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,7 +70,7 @@ def targets(content: Content, options: Sequence[Option]) -> dict[str, str]:
 
 
 def decided_from(result: dict[str, Any], seconds: float, transcript: Transcript) -> Decided:
-    """A :func:`voice_guide.voice.decide` result as a :class:`Decided`."""
+    """A :func:`voice_guide.understand.decide` result as a :class:`Decided`."""
     match = result.get("match")
     target = None
     if match is not None:
@@ -203,7 +204,7 @@ def load_guide_recognizer(engine: str, model: Path | None) -> Recognizer:
         from benchmarks.reference import PlainJsgfRecognizer
 
         return PlainJsgfRecognizer()
-    from voice_guide.recognizers import load_recognizer
+    from voice_guide.engines.loader import load_recognizer
 
     return load_recognizer(engine, model)
 

@@ -2,7 +2,8 @@
 
 The parent notes the wall-clock time, then starts this module in a new interpreter, which: imports the guide, loads
 the content, loads the recognizer, builds the first question's grammar, synthesizes the welcome with the guide's own
-pyttsx3 speaker (``voice_guide.tts.Pyttsx3Speaker.synthesize``) and notes when that audio is ready: the cold start
+pyttsx3 speaker (``Pyttsx3Speaker.synthesize`` in voice_guide.speech.speaker) and notes when that audio is ready: the
+cold start
 to the first spoken word. Then it recognizes the given utterances with the guide's pipeline and reports its peak
 resident set size (VmHWM), so the figure covers a process that has loaded, spoken and listened.
 
@@ -30,7 +31,7 @@ def measure(engine: str, model: Path | None, started: float, utterances: Path | 
     from benchmarks.pipelines import load_guide_recognizer as load_recognizer
     from voice_guide.content import load_content
     from voice_guide.matcher import Matcher
-    from voice_guide.voice import decide
+    from voice_guide.understand import decide
 
     marks["imported"] = time.time() - started
     rss["imported"] = _peak_rss_mb()
@@ -45,7 +46,7 @@ def measure(engine: str, model: Path | None, started: float, utterances: Path | 
     rss["recognizer"] = _peak_rss_mb()
     result: dict[str, Any] = {"engine": engine, "marks": marks, "rss_mb": rss}
     try:
-        from voice_guide.tts import Pyttsx3Speaker
+        from voice_guide.speech.speaker import Pyttsx3Speaker
 
         speaker = Pyttsx3Speaker(cast(Any, None))  # synthesis only: the audio is ready to play, not played
         samples, _ = speaker.synthesize(content.phrase("welcome"))

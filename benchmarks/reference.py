@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from voice_guide.asr import Transcript
+from voice_guide.engines.base import Transcript
 
 
 class PlainJsgfRecognizer:

@@ -26,10 +26,10 @@ from pathlib import Path
 from benchmarks import report
 from benchmarks.corpus import options_at
 from benchmarks.pipelines import GUIDE, decided_from
-from voice_guide.asr import Transcript
 from voice_guide.content import Content, load_content
+from voice_guide.engines.base import Hypothesis, Transcript
 from voice_guide.matcher import Matcher, MatchPolicy
-from voice_guide.voice import decide
+from voice_guide.understand import decide
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,10 @@ def redecide(
         transcript = Transcript(
             record["heard"],
             record.get("confidence"),
-            alternatives=tuple(record.get("alternatives") or ()),
+            hypotheses=(
+                Hypothesis(record["heard"], record.get("confidence")),
+                *(Hypothesis(a) for a in record.get("alternatives") or ()),
+            ),
             unexplained=record.get("unexplained"),
             snr_db=record.get("snr_db"),
         )

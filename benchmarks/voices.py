@@ -213,8 +213,8 @@ def _festival(voice: Voice, texts: Sequence[str]) -> list[Audio]:
 
 
 def _pyttsx3(voice: Voice, texts: Sequence[str]) -> list[Audio]:
-    """The guide's own pyttsx3 synthesis (:class:`voice_guide.tts.Pyttsx3Speaker`, never played)."""
-    from voice_guide.tts import Pyttsx3Speaker, SpeechSettings
+    """The guide's own pyttsx3 synthesis (:class:`voice_guide.speech.speaker.Pyttsx3Speaker`, never played)."""
+    from voice_guide.speech.speaker import Pyttsx3Speaker, SpeechSettings
     from voice_guide.wav import resample
 
     speaker = Pyttsx3Speaker(cast(Any, None), SpeechSettings(rate=voice.speed or 175, voice=voice.voice or None))

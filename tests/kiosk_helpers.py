@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from voice_guide.asr import Transcript
 from voice_guide.content import Content, Option, Question
 from voice_guide.dialog import Ask, Confirm, Dialog, Event, Mode, Result, State
+from voice_guide.engines.base import Transcript
 from voice_guide.errors import AudioError
 from voice_guide.flow import emergency_reached
 from voice_guide.session import Frontend, Heard
@@ -177,7 +177,8 @@ class SpokenPerson:
 
     It follows the session through ``log`` (kept up to date by a RecordingFrontend): the person's own answer to the
     current question, "yes" / "no" when the guide asks to confirm, and "stop" after the result. Each utterance goes
-    through the real ``voice.WavFileListener`` (WAV decoding included); ``wav_for(phrase, voice)`` gives the file
+    through the real ``WavFileListener`` (voice_guide.speech.microphone; WAV decoding included); ``wav_for(phrase,
+    voice)`` gives the file
     of ``phrase`` said in the person's ``voice`` (an index). ``max_turns`` stops a session that loops.
     """
 
@@ -224,7 +225,7 @@ class SpokenPerson:
         return phrases[attempt % len(phrases)]
 
     def listen(self) -> npt.NDArray[np.int16] | None:
-        from voice_guide.voice import WavFileListener
+        from voice_guide.speech.microphone import WavFileListener
 
         self.turns += 1
         if self.turns > self.max_turns:

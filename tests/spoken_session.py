@@ -5,7 +5,8 @@
 
     python tests/spoken_session.py BOOK.json SEED     # the same session, reading only the files listed in BOOK.json
 
-The session is a real kiosk session: voice.VoiceFrontend with voice.WavFileListener and the real pocketsphinx
+The session is a real kiosk session: VoiceFrontend with WavFileListener (voice_guide.speech.microphone) and the real
+pocketsphinx
 recognizer. Run as a program, it prints one JSON line: {"completed": 1, "understood": true}.
 """
 
@@ -19,9 +20,9 @@ from pathlib import Path
 from kiosk_helpers import Person, RecordingFrontend, SessionLog, SilentSpeaker, SpokenPerson, rng, scripted_person
 
 from voice_guide.content import Content, load_content
+from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.kiosk import Kiosk, KioskReport, KioskSettings, Served, Station
 from voice_guide.matcher import Matcher
-from voice_guide.voice import VoiceFrontend
 
 
 class Phrasebook:
@@ -65,7 +66,7 @@ def spoken_session(
     content: Content, person: Person, wav_for: Callable[[str, int], Path], *, voice: int = 0
 ) -> tuple[KioskReport, SessionLog]:
     """Serve ``person`` by voice in a kiosk; ``wav_for(phrase, voice)`` gives each utterance's WAV file."""
-    from voice_guide.recognizers import load_recognizer
+    from voice_guide.engines.loader import load_recognizer
 
     log = SessionLog()
     frontend = VoiceFrontend(

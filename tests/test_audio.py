@@ -11,18 +11,12 @@ import pytest
 from pulse import PulseServer, no_audio_devices, pulse_server
 from speech import VOICES, Voice, have_espeak, synthesize
 
-from voice_guide.asr import SAMPLE_RATE
-from voice_guide.audio import (
-    DONE_LISTENING_TONE,
-    LISTENING_TONE,
-    EndpointSettings,
-    Microphone,
-    Player,
-    Tone,
-    segment,
-    tone,
-)
 from voice_guide.errors import AudioError
+from voice_guide.pcm import SAMPLE_RATE
+from voice_guide.speech.endpoint import EndpointSettings, segment
+from voice_guide.speech.microphone import Microphone
+from voice_guide.speech.playback import Player
+from voice_guide.speech.tones import DONE_LISTENING_TONE, LISTENING_TONE, Tone, tone
 
 needs_espeak = pytest.mark.skipif(not have_espeak(), reason="espeak-ng is not installed")
 
@@ -256,7 +250,7 @@ def test_no_output_device_is_a_clear_error() -> None:
 
 
 def test_a_refused_stream_is_retried_once_after_scanning_the_devices_again() -> None:
-    from voice_guide.audio import with_device_refresh
+    from voice_guide.speech.devices import with_device_refresh
 
     class FakeSd:
         class PortAudioError(Exception):

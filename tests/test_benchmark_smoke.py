@@ -6,7 +6,6 @@ the guide's pipeline, the baselines, the cold-start/RSS probe and the tables all
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -36,9 +35,7 @@ def test_corpus_covers_every_phrase_and_enough_off_topic(content: Content) -> No
 
 
 def test_smoke_run_produces_the_tables(tmp_path: Path) -> None:
-    # The guide's own pocketsphinx recognizer; the plain-grammar reference only while that module is not there.
-    engine = "pocketsphinx" if importlib.util.find_spec("voice_guide.recognizers") else "plain-jsgf"
-    args = ["--quick", "--engine", engine, "--phrases", "8", "--conditions", "clean,white10", "--no-plot"]
+    args = ["--quick", "--engine", "pocketsphinx", "--phrases", "8", "--conditions", "clean,white10", "--no-plot"]
     settings = run.parse_args([*args, "--out", str(tmp_path)])
     summary = run.run(settings)
     text = "\n".join(summary["lines"])
@@ -52,7 +49,7 @@ def test_smoke_run_produces_the_tables(tmp_path: Path) -> None:
     assert "guide acc%" in text  # the ratio table
     assert "first spoken word" in text and "peak RSS" in text, text
     records = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
-    guide = [r for r in records if r["pipeline"] == "guide" and r["engine"] == engine]
+    guide = [r for r in records if r["pipeline"] == "guide" and r["engine"] == "pocketsphinx"]
     assert len(guide) == 2 * 8
     assert {r["condition"] for r in guide} == {"clean", "white 10 dB"}
     assert all(r["seconds"] > 0 and r["audio_seconds"] > 0 for r in guide)

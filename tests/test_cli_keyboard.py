@@ -15,7 +15,7 @@ from conftest import CLI_TIMEOUT, RunCli, cli_command, cli_env
 from conversation import heard_until_result
 
 from voice_guide.content import Content
-from voice_guide.keyboard import PROMPT
+from voice_guide.frontends.keyboard import PROMPT
 
 PROSTATE_PATH = {"body": "prostate", "pattern": "new"}
 ANSI = re.compile(r"\x1b|\x9b")

@@ -14,11 +14,11 @@ from kiosk_helpers import EchoRecognizer, ScriptedListener, SilentSpeaker, rng, 
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Mode, Result
+from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.matcher import Matcher
 from voice_guide.render import printed_lines, spoken_text
 from voice_guide.session import run_session
 from voice_guide.urgency import Urgency
-from voice_guide.voice import VoiceFrontend
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = 200

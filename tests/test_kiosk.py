@@ -35,15 +35,15 @@ from kiosk_helpers import (
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.errors import AudioError
+from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
+from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.kiosk import (
     CLEAR_SCREEN,
     IdleWatch,
     KeyboardWaiter,
     Kiosk,
     KioskFailedError,
-    KioskKeyboard,
     KioskSettings,
-    LineReader,
     Served,
     SessionIdle,
     Station,
@@ -56,7 +56,7 @@ from voice_guide.kiosk import (
 )
 from voice_guide.matcher import Matcher
 from voice_guide.session import Heard, Unheard
-from voice_guide.voice import Listener, VoiceFrontend
+from voice_guide.speech.microphone import Listener
 
 FAST = KioskSettings(error_pause=0.0)
 
@@ -404,7 +404,7 @@ def test_microphone_unplugged_mid_session_continues_on_the_keyboard(content: Con
     assert len(person.answers) > 10
     stdout = io.StringIO()
     reader = LineReader(io.StringIO("".join(line + "\n" for line in person.lines[2:])))
-    keyboard = KioskKeyboard(content, reader, io.StringIO(), stdout, idle_timeout=5.0)
+    keyboard = KeyboardFrontend(content, io.StringIO(), stdout, idle_timeout=5.0, reader=reader)
     speaker = SilentSpeaker()
     log = SessionLog()
     frontend = RecordingFrontend(voice_frontend(content, [person.lines[1].lower(), FAIL], speaker), log)
@@ -512,14 +512,14 @@ def test_cli_kiosk_exits_cleanly_on_sigterm_mid_session(content: Content) -> Non
     assert "session 1 started" in err
 
 
-# ---- a real missing microphone (voice_guide.audio, no sound device) ------------------------------------------------
+# ---- a real missing microphone (voice_guide.speech.microphone, no sound device) ------------------------------------
 
 
 class LiveMicrophone:
-    """The live microphone through voice_guide.audio: opened for each utterance, as the voice front end does."""
+    """The live microphone (voice_guide.speech.microphone), opened for each utterance as the voice front end does."""
 
     def listen(self) -> npt.NDArray[np.int16] | None:
-        from voice_guide.audio import Microphone
+        from voice_guide.speech.microphone import Microphone
 
         with Microphone() as microphone:
             utterance = microphone.listen(no_input_timeout=1.0)
@@ -539,7 +539,7 @@ def test_a_kiosk_with_no_microphone_serves_people_on_the_keyboard(content: Conte
     def build() -> Station:
         logs.append(SessionLog())
         speaker = SilentSpeaker()
-        keyboard = KioskKeyboard(content, reader, io.StringIO(), stdout, idle_timeout=5.0)
+        keyboard = KeyboardFrontend(content, io.StringIO(), stdout, idle_timeout=5.0, reader=reader)
         voice = VoiceFrontend(
             content=content,
             recognizer=EchoRecognizer(),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice_guide.levels import FRAME_SAMPLES, levels, rms
+from voice_guide.levels import FRAME_SAMPLES, levels
+from voice_guide.pcm import rms
 
 RATE = 16_000
 

@@ -1,7 +1,8 @@
 """Soak: 1,000 scripted people through one kiosk, in one process, as on a waiting-room kiosk over weeks.
 
 Most people type (keyboard); every 50th speaks: their answers are WAV files of espeak-ng speech, read by
-``voice.WavFileListener`` and recognized by the real pocketsphinx recognizer, loaded once as on the kiosk.
+``WavFileListener`` (voice_guide.speech.microphone) and recognized by the real pocketsphinx recognizer, loaded once as
+on the kiosk.
 
 Checks: no crash (no session ends in a fault), memory does not grow (RSS from person 50 to person 1,000 grows by
 less than 5%), and no person sees anything of the person before: the dialog starts empty at question 1, a typing
@@ -26,10 +27,10 @@ from spoken_session import Phrasebook
 
 from voice_guide.content import Content
 from voice_guide.flow import emergency_reached
+from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.kiosk import Kiosk, KioskSettings, Served, Station, keyboard_station_factory
 from voice_guide.matcher import Matcher
 from voice_guide.triage import assess
-from voice_guide.voice import VoiceFrontend
 
 PEOPLE = 1_000
 WARM_UP = 50
@@ -87,7 +88,7 @@ class Waiting:
 def test_a_thousand_people_no_crash_no_growth_no_leak(content: Content, tmp_path: Path) -> None:
     if not have_espeak():
         pytest.skip("espeak-ng is not installed")
-    from voice_guide.recognizers import load_recognizer
+    from voice_guide.engines.loader import load_recognizer
 
     recognizer = load_recognizer("pocketsphinx")
     matcher = Matcher(content)

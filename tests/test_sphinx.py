@@ -19,11 +19,11 @@ from speech import VOICES, Voice, have_espeak, synthesize
 
 from voice_guide.content import Content, Option
 from voice_guide.matcher import CommandMatch, Matcher, NoMatch, OptionMatch
-from voice_guide.voice import UNEXPLAINED_DOUBT, decide
+from voice_guide.understand import UNEXPLAINED_DOUBT, decide
 
 pytest.importorskip("pocketsphinx")
 
-from voice_guide.sphinx import PocketsphinxRecognizer
+from voice_guide.engines.sphinx import PocketsphinxRecognizer
 
 pytestmark = [pytest.mark.audio, pytest.mark.skipif(not have_espeak(), reason="needs espeak-ng")]
 
@@ -205,7 +205,7 @@ def test_missing_words_are_reported_and_left_out(
     recognizer: PocketsphinxRecognizer, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert recognizer.missing_words(["yes", "zorblax yes", "i dont", "im not"]) == {"zorblax"}
-    with caplog.at_level(logging.WARNING, logger="voice_guide.sphinx"):
+    with caplog.at_level(logging.WARNING, logger="voice_guide.engines.spelling"):
         heard = recognizer.recognize(synthesize("yes"), ["zorblax yes", "yes", "no"])
     assert heard.text == "yes"
     assert "zorblax" in caplog.text

@@ -22,9 +22,9 @@ import pytest
 from pulse import PulseServer, no_audio_devices, pulse_server
 from speech import have_espeak
 
-from voice_guide.audio import Player
 from voice_guide.errors import SpeechError
-from voice_guide.tts import (
+from voice_guide.speech.playback import Player
+from voice_guide.speech.speaker import (
     MAX_RATE,
     MIN_RATE,
     PrintSpeaker,
@@ -102,7 +102,7 @@ def test_speaks_a_prompt_to_the_null_sink(pulse: PulseServer, capfd: pytest.Capt
 def test_no_chatter_on_stdout_at_the_file_descriptor_level(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
-        from voice_guide.tts import Pyttsx3Speaker
+        from voice_guide.speech.speaker import Pyttsx3Speaker
         speaker = Pyttsx3Speaker(player=None)
         samples, rate = speaker.synthesize({PROMPT!r})
         import sys
@@ -234,7 +234,7 @@ def test_without_the_espeak_ng_library_pyttsx3_fails_as_a_speech_error() -> None
             return real(name, *args, **kwargs)
         ctypes.cdll.LoadLibrary = load
         from voice_guide.errors import SpeechError
-        from voice_guide.tts import Pyttsx3Speaker
+        from voice_guide.speech.speaker import Pyttsx3Speaker
         try:
             Pyttsx3Speaker(player=None)
         except SpeechError as error:

@@ -16,15 +16,17 @@ import numpy.typing as npt
 import pytest
 from conversation import heard_until_result
 
-from voice_guide.asr import Transcript
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Mode
+from voice_guide.engines.base import Hypothesis, Transcript
 from voice_guide.errors import AudioError
-from voice_guide.keyboard import KeyboardFrontend
+from voice_guide.frontends.keyboard import KeyboardFrontend
+from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.matcher import Matcher
 from voice_guide.session import Outcome, run_session
+from voice_guide.speech.microphone import WavFileListener
+from voice_guide.understand import NOISY_BELOW_DB, UNEXPLAINED_DOUBT, decide
 from voice_guide.urgency import Urgency
-from voice_guide.voice import NOISY_BELOW_DB, UNEXPLAINED_DOUBT, VoiceFrontend, WavFileListener, decide
 from voice_guide.wav import encode_wav
 
 SILENT = None
@@ -208,13 +210,19 @@ def test_speech_left_unexplained_by_the_phrase_puts_a_hearing_in_doubt(content: 
     assert decide(matcher, Transcript("repeat", confidence=0.1), options)["decision"] == "accept"
 
 
+def heard(*phrases: str | float) -> tuple[Hypothesis, ...]:
+    """Hypotheses from ("best", confidence, "next", ...)."""
+    best, confidence, *rest = phrases
+    return (Hypothesis(str(best), float(confidence)), *(Hypothesis(str(p)) for p in rest))
+
+
 def test_a_close_alternative_that_means_something_else_puts_a_hearing_in_doubt(content: Content) -> None:
     matcher = Matcher(content)
     options = content.question("rf_fever").options
 
     def decision(alternatives: tuple[str, ...]) -> str:
         return str(
-            decide(matcher, Transcript("it does", confidence=0.9, alternatives=alternatives), options)["decision"]
+            decide(matcher, Transcript("it does", 0.9, heard("it does", 0.9, *alternatives)), options)["decision"]
         )
 
     assert decision(()) == "accept"

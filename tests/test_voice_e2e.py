@@ -15,10 +15,10 @@ import pytest
 from conftest import RunCli
 from speech import VOICES, Voice, have_espeak, synthesize
 
-from voice_guide.asr import Recognizer
 from voice_guide.content import Content, Option, Question
+from voice_guide.engines.base import Recognizer
 from voice_guide.matcher import Matcher
-from voice_guide.voice import listen_once
+from voice_guide.understand import listen_once
 from voice_guide.wav import encode_wav
 
 pytestmark = [
@@ -38,7 +38,7 @@ OFF_TOPIC = (
 
 @pytest.fixture(scope="module")
 def recognizer() -> Recognizer:
-    from voice_guide.recognizers import load_recognizer
+    from voice_guide.engines.loader import load_recognizer
 
     return load_recognizer("pocketsphinx", None)
 

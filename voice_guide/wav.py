@@ -14,12 +14,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from voice_guide.asr import SAMPLE_RATE
 from voice_guide.errors import AudioFileError
-from voice_guide.levels import rms
-
-SILENCE_RMS = 30.0
-"""int16 RMS below which a whole file counts as silent (about -61 dBFS)."""
+from voice_guide.pcm import SAMPLE_RATE, SILENCE_RMS, rms
 
 
 def resample(samples: npt.NDArray[np.int16], rate: int, target: int = SAMPLE_RATE) -> npt.NDArray[np.int16]:

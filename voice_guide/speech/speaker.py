@@ -2,8 +2,8 @@
 
 ``Pyttsx3Speaker`` synthesizes each prompt with pyttsx3's espeak-ng driver (``save_to_file`` + ``runAndWait``) into a
 private temporary directory, reads the WAV back and deletes it at once, then plays the samples with
-:class:`~voice_guide.audio.Player`, so playback can be stopped and playback errors are seen. pyttsx3's own ``say()``
-is never used: on Linux it plays through ``aplay`` (cannot be interrupted, fails silently) and lags or drops
+:class:`~voice_guide.speech.playback.Player`, so playback can be stopped and playback errors are seen. pyttsx3's own
+``say()`` is never used: on Linux it plays through ``aplay`` (cannot be interrupted, fails silently) and lags or drops
 utterances. Only synthesized prompts are ever written to disk, never anything the user said.
 
 ``open_speaker`` returns a working speaker: pyttsx3 with audio output when both work, otherwise a ``PrintSpeaker``
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from voice_guide.audio import Device, Player
+    from voice_guide.speech.devices import Device
+    from voice_guide.speech.playback import Player
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,19 @@ class PrintSpeaker(_RateControl):
 
     def stop(self) -> None:
         """Nothing to interrupt: printing is immediate."""
+
+
+class SilentSpeaker(_RateControl):
+    """Speaks nothing: used when speech output is unavailable, since the front ends already show the text."""
+
+    def __init__(self, settings: SpeechSettings | None = None) -> None:
+        self.rate = clamp_rate((settings or SpeechSettings()).rate)
+
+    def say(self, text: str) -> None:
+        """Say nothing."""
+
+    def stop(self) -> None:
+        """Nothing to interrupt."""
 
 
 @dataclass
@@ -278,7 +292,7 @@ def open_speaker(
     """A working speaker and, when it had to fall back to printing, the one-line reason (say it once)."""
     settings = settings or SpeechSettings()
     try:
-        from voice_guide.audio import Player
+        from voice_guide.speech.playback import Player
 
         return Pyttsx3Speaker(Player(device), settings), None
     except ImportError as error:  # numpy, from the voice extras

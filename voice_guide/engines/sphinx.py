@@ -7,7 +7,7 @@ Design (measured with espeak-ng voices, see tests/test_sphinx.py and the numbers
   dictionary would make the JSGF fail, so every word is checked with ``lookup_word`` first; phrases with missing words
   are left out and reported (:meth:`PocketsphinxRecognizer.missing_words`, plus a logged warning).
 - **Apostrophes.** Phrases arrive normalized ("i dont", "im not"); the dictionary spells "don't", "i'm". Each word is
-  mapped to its dictionary spelling (:func:`voice_guide.recognizers.dictionary_spelling`), and the result is mapped
+  mapped to its dictionary spelling (:func:`voice_guide.engines.spelling.dictionary_spelling`), and the result is mapped
   back to the caller's phrase, so the transcript is always one of ``phrases`` exactly.
 - **Digital silence.** Synthesized or padded audio holds runs of exact zeros, which wreck pocketsphinx's features
   (its log-energy of zero): on espeak-ng speech, accuracy went from 42% to 83% on one question set once a
@@ -49,11 +49,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from voice_guide.asr import SAMPLE_RATE, Transcript
+from voice_guide.engines.base import Hypothesis, Transcript
+from voice_guide.engines.spelling import dictionary_spelling, missing_words, spell_phrases
 from voice_guide.errors import RecognizerError
-from voice_guide.levels import Levels, levels, rms
-from voice_guide.recognizers import dictionary_spelling, missing_words, spell_phrases
-from voice_guide.wav import SILENCE_RMS
+from voice_guide.levels import Levels, levels
+from voice_guide.pcm import SAMPLE_RATE, SILENCE_RMS, rms
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -74,7 +74,7 @@ class SphinxSettings:
     noise_floor: float = 16.0
     """Standard deviation (int16 LSB) of the deterministic noise added to avoid digital silence; 0 disables."""
     nbest: int = 3
-    """Most hypotheses looked at for ``Transcript.alternatives`` (0 skips n-best)."""
+    """Most hypotheses looked at for ``Transcript.hypotheses`` (0 skips n-best)."""
     max_unexplained: float = 0.4
     """Share of loud frames left outside the recognized words (``Transcript.unexplained``) above which the hypothesis
     is rejected as out of grammar. Chosen on the benchmark's tune voices: above 0.4 lay, of what was accepted before,
@@ -179,10 +179,11 @@ class PocketsphinxRecognizer:
         unexplained = self._unexplained(heard)
         if unexplained is not None and unexplained > self.settings.max_unexplained:
             return Transcript("", confidence=posterior, rejected=spelled[text], unexplained=unexplained)
+        best = Hypothesis(spelled[text], min(1.0, posterior))
         return Transcript(
             spelled[text],
             confidence=min(1.0, posterior),
-            alternatives=self._alternatives(text, spelled),
+            hypotheses=(best, *(Hypothesis(p) for p in self._alternatives(text, spelled))),
             unexplained=unexplained,
             snr_db=heard.snr_db,
         )

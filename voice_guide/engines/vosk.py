@@ -9,13 +9,13 @@
   understood result ("[unk] back") is rejected too: "my back hurts" must not become the command "back".
 - **Glued phrases.** A vosk grammar accepts any *sequence* of its phrases, so "yes no" can come back. The result is
   split into grammar phrases (longest first). One phrase, or the same phrase repeated ("yes yes") -> that phrase.
-  Different phrases -> the glued text is returned as is, with the parts in ``alternatives`` and confidence halved:
-  it is never one clean phrase, and the matcher's margin rule re-asks when the parts name different options
+  Different phrases -> the glued text is returned as is, with the parts as the next ``hypotheses`` and confidence
+  halved: it is never one clean phrase, and the matcher's margin rule re-asks when the parts name different options
   ("yes no") and at most confirms when they agree ("yes yeah").
 - ``confidence`` is the mean of vosk's per-word confidences (``SetWords``).
 - Words missing from the model (``vosk_model_find_word(w) == -1``) are reported by :meth:`missing_words`; phrases
   containing them are left out of the grammar with a logged warning. Words are looked up in their dictionary
-  spelling ("dont" -> "don't", see :func:`voice_guide.recognizers.dictionary_spelling`) and mapped back.
+  spelling ("dont" -> "don't", see :func:`voice_guide.engines.spelling.dictionary_spelling`) and mapped back.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voice_guide.asr import SAMPLE_RATE, Transcript
+from voice_guide.engines.base import Hypothesis, Transcript
+from voice_guide.engines.spelling import dictionary_spelling, missing_words, spell_phrases
 from voice_guide.errors import RecognizerError
 from voice_guide.levels import levels
-from voice_guide.recognizers import dictionary_spelling, missing_words, spell_phrases
+from voice_guide.pcm import SAMPLE_RATE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -129,19 +130,20 @@ def parse_result(raw: str, spelled: dict[str, str]) -> Transcript:
     if UNK in tokens:
         return Transcript("", confidence=confidence, rejected=text)
     if text in spelled:
-        return Transcript(spelled[text], confidence=confidence)
+        return Transcript(spelled[text], confidence=confidence, hypotheses=(Hypothesis(spelled[text], confidence),))
     parts = _split(tokens, spelled)
     if parts is None:  # not a sequence of grammar phrases (should not happen): never pass it on as an answer
         return Transcript("", confidence=confidence, rejected=text)
     phrases = [spelled[p] for p in parts]
     if len(set(phrases)) == 1:
-        return Transcript(phrases[0], confidence=confidence)
+        return Transcript(phrases[0], confidence=confidence, hypotheses=(Hypothesis(phrases[0], confidence),))
     glued = " ".join(phrases)
     logger.info("vosk heard several phrases glued together: %s", " + ".join(repr(p) for p in phrases))
+    halved = confidence / 2 if confidence is not None else None
     return Transcript(
         glued,
-        confidence=confidence / 2 if confidence is not None else None,
-        alternatives=tuple(dict.fromkeys(phrases)),
+        confidence=halved,
+        hypotheses=(Hypothesis(glued, halved), *(Hypothesis(p) for p in dict.fromkeys(phrases))),
     )
 
 

@@ -1,0 +1,115 @@
+"""The voice front end: speaks every event, listens for one utterance, recognizes it, hands the words to the dialog.
+
+It plugs into the same :class:`~voice_guide.dialog.Dialog` and session loop as the keyboard. What it listens with is
+a :class:`~voice_guide.speech.microphone.Listener` (the live microphone, or a list of WAV files: the same code path
+either way), what it speaks with is a :class:`~voice_guide.speech.speaker.Speaker`, and the words are recognized by
+any :class:`~voice_guide.engines.base.Recognizer`, constrained per question to what can be said there. Transcripts
+are kept in memory for the current session only (for ``converse`` output); nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from voice_guide.content import Content
+from voice_guide.dialog import ChangeRate, Dialog, Event, Mode
+from voice_guide.engines.base import Recognizer, Transcript
+from voice_guide.errors import AudioError, SpeechError
+from voice_guide.matcher import Matcher
+from voice_guide.render import printed_lines, spoken_text
+from voice_guide.session import Heard, Recognized, Unheard
+from voice_guide.speech.microphone import Listener
+from voice_guide.speech.speaker import SilentSpeaker, Speaker
+from voice_guide.understand import CONFIRM_BELOW, is_sure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One thing the person said, as recognized (kept in memory for the session only)."""
+
+    transcript: Transcript
+    question: str | None
+    """The question being asked (None when confirming or after the result)."""
+
+
+@dataclass
+class VoiceFrontend:
+    """Speak, listen, recognize. ``out`` (optional) also shows everything as text."""
+
+    content: Content
+    recognizer: Recognizer
+    listener: Listener
+    speaker: Speaker
+    matcher: Matcher
+    out: TextIO | None = None
+    cue: Callable[[str], None] | None = None
+    """Plays the "listening" ("start") and "done listening" ("stop") tones."""
+    turns: list[Turn] = field(default_factory=list)
+    confirm_below: float = CONFIRM_BELOW
+    """See VoiceSettings.confirm_below."""
+    mode: Mode = Mode.VOICE
+
+    def show(self, events: Sequence[Event]) -> None:
+        words = []
+        for event in events:
+            if isinstance(event, ChangeRate):
+                self.speaker.faster() if event.step > 0 else self.speaker.slower()
+            if self.out is not None:
+                for line in printed_lines(self.content, event):
+                    print(line, file=self.out)
+            text = spoken_text(self.content, event)
+            if text:
+                words.append(text)
+        if self.out is not None:
+            self.out.flush()
+        if words:
+            self._say(" ".join(words))
+
+    def _cue(self, which: str) -> None:
+        if self.cue is None:
+            return
+        try:
+            self.cue(which)
+        except AudioError as error:
+            log.warning("listening tones turned off: %s", error)
+            self.cue = None
+
+    def _say(self, text: str) -> None:
+        """Speak; if speaking stops working mid-session, say so once and carry on showing the words."""
+        try:
+            self.speaker.say(text)
+        except (AudioError, SpeechError) as error:
+            log.warning("speech output failed: %s", error)
+            self.speaker = SilentSpeaker()
+            self.cue = None
+            if self.out is not None:
+                print(self.content.phrase("speech_failed", reason=str(error)), file=self.out, flush=True)
+
+    def listen(self, dialog: Dialog) -> Heard:
+        self._cue("start")
+        try:
+            samples = self.listener.listen()
+        except EOFError:
+            return None
+        finally:
+            self._cue("stop")
+        if samples is None:
+            return Unheard.SILENCE
+        transcript = self.recognizer.recognize(samples, self.matcher.phrases(dialog.expected_options))
+        self.turns.append(Turn(transcript, dialog.question.id if dialog.question else None))
+        if self.out is not None:
+            print(f"(heard: {transcript.text or '...'})", file=self.out, flush=True)
+        if not transcript.text:
+            return Unheard.UNRECOGNIZED
+        sure = is_sure(transcript, self.confirm_below, self.matcher, dialog.expected_options)
+        return Recognized(transcript.text, sure)
+
+    def notice(self, text: str) -> None:
+        if self.out is not None:
+            print(text, file=self.out, flush=True)
+        self._say(text)

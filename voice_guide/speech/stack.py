@@ -1,0 +1,114 @@
+"""Building the voice stack once: the recognizer (slow to load), the microphone, speech output and the tones.
+
+:func:`open_voice_parts` is used by ``voice-guide``, the kiosk and the screen alike; each person then gets a fresh
+:class:`~voice_guide.frontends.voice.VoiceFrontend` on the same parts (:meth:`VoiceParts.frontend`), so nothing heard
+from one person outlives their session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from voice_guide.understand import CONFIRM_BELOW
+
+if TYPE_CHECKING:
+    from voice_guide.content import Content
+    from voice_guide.engines.base import Recognizer
+    from voice_guide.frontends.voice import VoiceFrontend
+    from voice_guide.speech.microphone import Listener
+    from voice_guide.speech.speaker import Speaker
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Everything the voice front end can be told on the command line."""
+
+    engine: str = "auto"
+    """"auto", "vosk" or "pocketsphinx"."""
+    model: Path | None = None
+    """A vosk model directory (else $VOICE_GUIDE_VOSK_MODEL or one found under models/)."""
+    input_device: int | str | None = None
+    """sounddevice input device (None: the system default)."""
+    output_device: int | str | None = None
+    """sounddevice output device (None: the system default)."""
+    rate: int = 175
+    """Speaking rate, words per minute; "faster"/"slower" change it for the session."""
+    volume: float = 1.0
+    """Speech volume, 0..1."""
+    voice: str | None = None
+    """A pyttsx3/espeak-ng voice name or id (None: the default voice)."""
+    tones: bool = True
+    """Play the short "listening" / "done listening" tones."""
+    no_input_timeout: float = 8.0
+    """Seconds to wait for speech to start before saying "I didn't hear anything"."""
+    max_utterance: float = 15.0
+    """Seconds after which a long answer is cut (the end of an answer is otherwise decided by silence)."""
+    confirm_below: float = CONFIRM_BELOW
+    """Recognizer confidence (0..1) under which an answer is read back for confirmation rather than taken."""
+
+
+@dataclass
+class VoiceParts:
+    """The live voice stack, built once (loading a recognizer takes time); a new front end is made per person."""
+
+    recognizer: Recognizer
+    listener: Listener
+    speaker: Speaker
+    cue: Callable[[str], None] | None
+    confirm_below: float
+    notices: list[str]
+    """To give once: which engine listens; that speech is shown instead of spoken, and why."""
+
+    def frontend(self, content: Content, out: TextIO | None) -> VoiceFrontend:
+        """A fresh voice front end (no transcripts from anyone before) on these parts."""
+        from voice_guide.frontends.voice import VoiceFrontend
+        from voice_guide.matcher import Matcher
+
+        return VoiceFrontend(
+            content=content,
+            recognizer=self.recognizer,
+            listener=self.listener,
+            speaker=self.speaker,
+            matcher=Matcher(content),
+            out=out,
+            cue=self.cue,
+            confirm_below=self.confirm_below,
+        )
+
+
+def open_voice_parts(settings: VoiceSettings) -> VoiceParts:
+    """Load the recognizer, check the microphone, and set up speech output (or silence, saying why).
+
+    Raises VoiceGuideError (RecognizerError, AudioError) when voice cannot be used at all: the caller falls back
+    to the keyboard.
+    """
+    from voice_guide.engines.loader import describe, load_recognizer
+    from voice_guide.speech.microphone import Microphone, MicrophoneListener
+    from voice_guide.speech.speaker import SilentSpeaker, SpeechSettings, open_speaker
+    from voice_guide.speech.tones import ToneCue
+
+    listener = MicrophoneListener(settings.input_device, settings.no_input_timeout, settings.max_utterance)
+    with Microphone(settings.input_device):
+        pass  # AudioError now, in one clear line, when there is no usable microphone
+    recognizer = load_recognizer(settings.engine, settings.model)
+    notices = [f"Listening with {describe(recognizer)}."]
+    speaker: Speaker
+    speaker, reason = open_speaker(
+        SpeechSettings(rate=settings.rate, volume=settings.volume, voice=settings.voice), settings.output_device
+    )
+    cue: Callable[[str], None] | None = None
+    if reason is not None:
+        notices.append(reason)
+        speaker = SilentSpeaker()
+    elif settings.tones:
+        cue = ToneCue(settings.output_device)
+    return VoiceParts(recognizer, listener, speaker, cue, settings.confirm_below, notices)
+
+
+def open_voice(content: Content, settings: VoiceSettings, out: TextIO) -> tuple[VoiceFrontend, list[str]]:
+    """The live voice front end, and notices to give once (see :func:`open_voice_parts`)."""
+    parts = open_voice_parts(settings)
+    return parts.frontend(content, out), parts.notices
