@@ -130,8 +130,8 @@ def build_corpus(content: Content) -> tuple[Utterance, ...]:
     for position, words in enumerate(content.ordinals):
         eligible = [q for q in every_question if len(options_at(content, q)) > position]
         for word in words if eligible else ():
-            question = _pick(word, eligible)
-            utterances.append(Utterance(word, question, "ordinal", options_at(content, question)[position].id))
+            asked_at = _pick(word, eligible)
+            utterances.append(Utterance(word, asked_at, "ordinal", options_at(content, asked_at)[position].id))
     for command in content.commands:
         for word in command.words:
             utterances.append(Utterance(word, _pick(word, every_question), "command", f"command:{command.id}"))

@@ -101,7 +101,8 @@ def build_babble(cache: SpeechCache, seconds: float = 40.0) -> npt.NDArray[np.fl
         start = (index * 16_000 * 3 + int(rng.integers(0, 16_000))) % track.size
         track = np.roll(track, -start)[:length]
         mix += track / np.sqrt(power(track))
-    return (mix / np.sqrt(power(mix))).astype(np.float32)
+    scaled: npt.NDArray[np.float32] = (mix / np.sqrt(power(mix))).astype(np.float32)
+    return scaled
 
 
 def non_speech(name: str, seed: str) -> Audio:
@@ -117,7 +118,8 @@ def non_speech(name: str, seed: str) -> Audio:
         noise = np.fft.irfft(spectrum, n)
         t = np.arange(n) / rate
         envelope = np.minimum(1.0, t / attack) * np.exp(-np.maximum(0.0, t - attack) / decay)
-        return noise / (np.max(np.abs(noise)) + 1e-9) * envelope
+        shaped: npt.NDArray[np.float64] = noise / (np.max(np.abs(noise)) + 1e-9) * envelope
+        return shaped
 
     gap = np.zeros(int(0.12 * rate))
     if name == "cough":

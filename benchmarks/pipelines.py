@@ -20,15 +20,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rapidfuzz import fuzz, process
 
+from benchmarks.corpus import CONFIRM_QUESTION
 from voice_guide.content import Command, Content, Option, normalize_phrase
 from voice_guide.engines.base import Recognizer, Transcript
 from voice_guide.matcher import Matcher, MatchPolicy
 from voice_guide.pcm import SAMPLE_RATE
-from voice_guide.understand import decide
+from voice_guide.understand import Action, Decision, Turn, Understanding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,13 +70,26 @@ def targets(content: Content, options: Sequence[Option]) -> dict[str, str]:
     return result
 
 
-def decided_from(result: dict[str, Any], seconds: float, transcript: Transcript) -> Decided:
-    """A :func:`voice_guide.understand.decide` result as a :class:`Decided`."""
-    match = result.get("match")
+ACTION_WORDS = {Action.TAKE: "accept", Action.READ_BACK: "confirm", Action.ASK_AGAIN: "reask"}
+"""The benchmark's words for the understanding step's actions."""
+
+
+def decided_from(decision: Decision, seconds: float, transcript: Transcript) -> Decided:
+    """A :class:`voice_guide.understand.Decision` as a :class:`Decided`."""
     target = None
-    if match is not None:
-        target = f"command:{match['command']}" if "command" in match else str(match["option"])
-    return Decided(str(result["decision"]), target, transcript.text, seconds, transcript.confidence)
+    if decision.action is not Action.ASK_AGAIN:
+        if decision.command is not None:
+            target = f"command:{decision.command}"
+        elif decision.option is not None:
+            target = decision.option.id
+    return Decided(ACTION_WORDS[decision.action], target, transcript.text, seconds, transcript.confidence)
+
+
+def turn_at(understanding: Understanding, question: str) -> Turn:
+    """The turn at which an utterance of the corpus is said: the question, or a read-back (CONFIRM_QUESTION)."""
+    if question == CONFIRM_QUESTION:
+        return understanding.confirming()
+    return understanding.asking(understanding.content.question(question))
 
 
 class FreeForm(Protocol):
@@ -137,7 +151,7 @@ class Pipelines:
         self.content = content
         self.guide = guide
         self.freeform = freeform
-        self.matcher = Matcher(content, policy)
+        self.understanding = Understanding(content, Matcher(content, policy))
         self._targets: dict[tuple[Option, ...], dict[str, str]] = {}
 
     def _targets_for(self, options: Sequence[Option]) -> dict[str, str]:
@@ -149,21 +163,22 @@ class Pipelines:
     def run_guide(
         self,
         audio: npt.NDArray[np.int16],
-        options: Sequence[Option],
+        turn: Turn,
         denoiser: Callable[[npt.NDArray[np.int16]], npt.NDArray[np.int16]] | None = None,
     ) -> tuple[Decided, Transcript]:
-        """The guide's recognizer and decision (after ``denoiser``, timed with them, when given)."""
+        """The guide's recognizer and understanding step (after ``denoiser``, timed with them, when given)."""
         start = time.perf_counter()
         if denoiser is not None:
             audio = denoiser(audio)
-        transcript = self.guide.recognize(audio, self.matcher.phrases(options))
-        result = decide(self.matcher, transcript, options)
-        return decided_from(result, time.perf_counter() - start, transcript), transcript
+        transcript = self.guide.recognize(audio, self.understanding.phrases(turn))
+        decision = self.understanding.spoken(transcript, turn)
+        return decided_from(decision, time.perf_counter() - start, transcript), transcript
 
-    def run_baselines(self, audio: npt.NDArray[np.int16], options: Sequence[Option]) -> dict[str, Decided]:
+    def run_baselines(self, audio: npt.NDArray[np.int16], turn: Turn) -> dict[str, Decided]:
         """Baselines a and b (and free-form + the guide's matcher) from one free-form decode."""
         if self.freeform is None:
             return {}
+        options = turn.options
         start = time.perf_counter()
         heard = self.freeform.transcribe(audio)
         decoded = time.perf_counter() - start
@@ -186,16 +201,16 @@ class Pipelines:
 
         start = time.perf_counter()
         transcript = Transcript(text)
-        result = decide(self.matcher, transcript, options)
-        out[FREEFORM_MATCHER] = decided_from(result, decoded + time.perf_counter() - start, transcript)
+        decision = self.understanding.spoken(transcript, turn)
+        out[FREEFORM_MATCHER] = decided_from(decision, decoded + time.perf_counter() - start, transcript)
         return out
 
-    def run_oracle(self, text: str, options: Sequence[Option]) -> Decided:
+    def run_oracle(self, text: str, turn: Turn) -> Decided:
         """The exact words said, through the matcher (what perfect recognition would give)."""
         start = time.perf_counter()
         transcript = Transcript(normalize_phrase(text))
-        result = decide(self.matcher, transcript, options)
-        return decided_from(result, time.perf_counter() - start, transcript)
+        decision = self.understanding.spoken(transcript, turn)
+        return decided_from(decision, time.perf_counter() - start, transcript)
 
 
 def load_guide_recognizer(engine: str, model: Path | None) -> Recognizer:

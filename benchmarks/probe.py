@@ -30,18 +30,17 @@ def measure(engine: str, model: Path | None, started: float, utterances: Path | 
     rss: dict[str, float] = {"python": _peak_rss_mb()}
     from benchmarks.pipelines import load_guide_recognizer as load_recognizer
     from voice_guide.content import load_content
-    from voice_guide.matcher import Matcher
-    from voice_guide.understand import decide
+    from voice_guide.understand import Understanding
 
     marks["imported"] = time.time() - started
     rss["imported"] = _peak_rss_mb()
     content = load_content()
-    matcher = Matcher(content)
+    understanding = Understanding(content)
     marks["content"] = time.time() - started
     rss["content"] = _peak_rss_mb()
     recognizer = load_recognizer(engine, model)
-    first = content.questions[0].options
-    recognizer.missing_words(matcher.phrases(first))
+    first = understanding.asking(content.questions[0])
+    recognizer.missing_words(understanding.phrases(first))
     marks["recognizer"] = time.time() - started
     rss["recognizer"] = _peak_rss_mb()
     result: dict[str, Any] = {"engine": engine, "marks": marks, "rss_mb": rss}
@@ -63,10 +62,11 @@ def measure(engine: str, model: Path | None, started: float, utterances: Path | 
         decoded = []
         for item in spec:
             audio = np.load(item["audio"])
-            options = content.question(item["question"]).options if item["question"] else content.confirm_options
+            question = item["question"]
+            turn = understanding.asking(content.question(question)) if question else understanding.confirming()
             begin = time.perf_counter()
-            transcript = recognizer.recognize(audio, matcher.phrases(options))
-            decision = decide(matcher, transcript, options)["decision"]
+            transcript = recognizer.recognize(audio, understanding.phrases(turn))
+            decision = understanding.spoken(transcript, turn).action.value
             decoded.append({"seconds": time.perf_counter() - begin, "heard": transcript.text, "decision": decision})
         result["decoded"] = decoded
     result["peak_rss_mb"] = _peak_rss_mb()

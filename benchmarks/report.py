@@ -20,7 +20,7 @@ from typing import Any
 
 from benchmarks.noise import CONDITIONS
 from benchmarks.pipelines import FREEFORM_EXACT, FREEFORM_FUZZY, FREEFORM_MATCHER, GUIDE, TEXT_ORACLE
-from voice_guide.dialog import HARMLESS_COMMANDS
+from voice_guide.understand import COMMAND_RULES
 
 Record = dict[str, Any]
 """One pipeline's result on one utterance in one condition (see ``benchmarks.run``: keys engine, pipeline, voice,
@@ -51,7 +51,7 @@ def pipeline_order(records: Iterable[Record]) -> list[str]:
     return [p for p in fixed if p in present] + rest
 
 
-REASKING_TARGETS = frozenset(f"command:{command}" for command in HARMLESS_COMMANDS)
+REASKING_TARGETS = frozenset(f"command:{command}" for command, rule in COMMAND_RULES.items() if rule.harmless)
 """Commands whose only effect is to ask the question again (with help, after explaining the options)."""
 
 

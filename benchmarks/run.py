@@ -32,13 +32,14 @@ if __package__ in (None, ""):  # ``python benchmarks/run.py``
 import numpy as np
 
 from benchmarks import report
-from benchmarks.corpus import Utterance, build_corpus, options_at, sample
+from benchmarks.corpus import Utterance, build_corpus, sample
 from benchmarks.denoise import DENOISERS
 from benchmarks.noise import CONDITIONS, Condition, build_babble, conditions_named, mix, non_speech
-from benchmarks.pipelines import GUIDE, TEXT_ORACLE, Pipelines, load_freeform, load_guide_recognizer
+from benchmarks.pipelines import GUIDE, TEXT_ORACLE, Pipelines, load_freeform, load_guide_recognizer, turn_at
 from benchmarks.probe import run_probe
 from benchmarks.voices import VOICES, SpeechCache, Voice, available
-from voice_guide.content import Option, load_content
+from voice_guide.content import load_content
+from voice_guide.understand import Turn
 
 log = logging.getLogger("benchmarks")
 
@@ -108,13 +109,12 @@ def speech_for(cache: SpeechCache, voice: Voice, utterance: Utterance) -> np.nda
 
 
 def _run_task(task: Task) -> list[report.Record]:
-    content = _STATE["content"]
     pipelines: Pipelines = _STATE["pipelines"][task.engine]
     records = []
     for utterance in task.utterances:
         speech = speech_for(_STATE["cache"], task.voice, utterance)
         audio = mix(speech, task.condition, f"{task.voice.name}|{utterance.uid}", _STATE["babble"])
-        options = options_at(content, utterance.question)
+        turn = turn_at(pipelines.understanding, utterance.question)
         base = {
             "engine": task.engine,
             "voice": task.voice.name,
@@ -128,9 +128,9 @@ def _run_task(task: Task) -> list[report.Record]:
             "audio_seconds": audio.size / 16_000,
         }
         for name in (GUIDE, *(f"{GUIDE}+{d}" for d in _STATE["denoise"])):
-            records.append(base | _guide_record(pipelines, name, audio, options))
+            records.append(base | _guide_record(pipelines, name, audio, turn))
         if utterance.uid in task.baseline:
-            for name, result in pipelines.run_baselines(audio, options).items():
+            for name, result in pipelines.run_baselines(audio, turn).items():
                 records.append(
                     base
                     | {
@@ -146,12 +146,12 @@ def _run_task(task: Task) -> list[report.Record]:
 
 
 def _guide_record(
-    pipelines: Pipelines, name: str, audio: np.ndarray[Any, np.dtype[np.int16]], options: Sequence[Option]
+    pipelines: Pipelines, name: str, audio: np.ndarray[Any, np.dtype[np.int16]], turn: Turn
 ) -> report.Record:
     """The guide's pipeline, after the named noise suppressor when ``name`` is "guide+<suppressor>"."""
     denoiser = DENOISERS[name.split("+", 1)[1]] if "+" in name else None
     try:
-        decided, transcript = pipelines.run_guide(audio, options, denoiser)
+        decided, transcript = pipelines.run_guide(audio, turn, denoiser)
     except Exception as error:  # a recognizer crash is a finding: count it (as a re-ask) and go on
         log.warning("%s crashed: %r", name, error)
         return {
@@ -215,7 +215,7 @@ def oracle_records(settings: Settings, corpus: Sequence[Utterance]) -> list[repo
         for utterance in corpus:
             if utterance.kind == "non_speech":
                 continue
-            result = pipelines.run_oracle(utterance.text, options_at(content, utterance.question))
+            result = pipelines.run_oracle(utterance.text, turn_at(pipelines.understanding, utterance.question))
             records.append(
                 {
                     "engine": engine,

@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import report
-from benchmarks.corpus import options_at
-from benchmarks.pipelines import GUIDE, decided_from
+from benchmarks.pipelines import GUIDE, decided_from, turn_at
 from voice_guide.content import Content, load_content
 from voice_guide.engines.base import Hypothesis, Transcript
 from voice_guide.matcher import Matcher, MatchPolicy
-from voice_guide.understand import decide
+from voice_guide.understand import Understanding
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,10 @@ def redecide(
     content: Content, records: Sequence[report.Record], policy: MatchPolicy, gate: Gate
 ) -> list[report.Record]:
     """The guide's records decided again with ``policy`` and ``gate``."""
-    matcher = Matcher(content, policy)
+    understanding = Understanding(content, Matcher(content, policy))
     out = []
     for record in records:
-        options = options_at(content, record["question"])
+        turn = turn_at(understanding, record["question"])
         transcript = Transcript(
             record["heard"],
             record.get("confidence"),
@@ -69,7 +68,7 @@ def redecide(
             unexplained=record.get("unexplained"),
             snr_db=record.get("snr_db"),
         )
-        decided = decided_from(decide(matcher, transcript, options), 0.0, transcript)
+        decided = decided_from(understanding.spoken(transcript, turn), 0.0, transcript)
         decision, target = gate.apply(decided.decision, decided.target, record.get("confidence"))
         out.append(record | {"decision": decision, "target": target})
     return out

@@ -84,17 +84,21 @@ def run_conversation(content: Content, heard: Sequence[str], mode: Mode = Mode.K
 
 
 def heard_until_result(content: Content, choices: Mapping[str, str], default: str = "No") -> list[str]:
-    """What a person says to reach the result: ``choices[question id]`` (an option's text), else ``default``.
+    """What a person types to reach the result: ``choices[question id]`` (an option's text), else ``default``, and
+    "yes" when an answer is read back ("I heard: Prostate. Is that right?").
 
     Follows the questionnaire's skip logic, so the script stays right when questions are added or reordered.
     """
     dialog = Dialog(content, Mode.KEYBOARD)
     dialog.start()
     heard: list[str] = []
-    while dialog.state is State.ASKING and dialog.question is not None:
-        if len(heard) > len(content.questions):
+    while dialog.state in (State.ASKING, State.CONFIRMING_ANSWER) and dialog.question is not None:
+        if len(heard) > 2 * len(content.questions):
             raise RuntimeError(f"no result after {heard}")
-        heard.append(choices.get(dialog.question.id, default))
+        if dialog.state is State.CONFIRMING_ANSWER:
+            heard.append("yes")
+        else:
+            heard.append(choices.get(dialog.question.id, default))
         dialog.hear(heard[-1])
     if dialog.state is not State.RESULT:
         raise RuntimeError(f"{heard} did not reach the result (state {dialog.state})")

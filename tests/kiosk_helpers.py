@@ -17,9 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from voice_guide.content import Content, Option, Question
-from voice_guide.dialog import Ask, Confirm, Dialog, Event, Mode, Result, State
-from voice_guide.engines.base import Transcript
-from voice_guide.errors import AudioError
+from voice_guide.dialog import Ask, CheckAnswers, Confirm, Dialog, Event, Mode, Result, State
 from voice_guide.flow import emergency_reached
 from voice_guide.session import Frontend, Heard
 from voice_guide.triage import Assessment, assess
@@ -41,33 +39,57 @@ class Person:
     assessment: Assessment
     """The assessment those answers lead to."""
     said: tuple[str, ...]
-    """The option texts they say, in order (for a voice script)."""
+    """What they say, in order, to reach the result by voice (for a voice script)."""
 
 
 def scripted_person(content: Content, rng: random.Random, *, repeat: bool = False) -> Person:
     """A person who answers with random options (by their text) and stops after the result.
 
     Warning-sign questions are mostly answered "no", so that most people go through the whole questionnaire and
-    some stop early at an emergency.
+    some stop early at an emergency. An answer that is read back ("I heard: Womb. Is that right?") is confirmed
+    with "yes"; by voice, so is the check of the warning signs answered "no" before the result.
     """
     dialog = Dialog(content, Mode.KEYBOARD)
     events = dialog.start()
-    said: list[str] = []
+    typed: list[str] = []
+    chosen: dict[str, str] = {}
     while dialog.state is not State.RESULT:
         question = dialog.question
+        if dialog.state is State.CONFIRMING_ANSWER:
+            typed.append("yes")
+            events = dialog.hear("yes")
+            continue
         if question is None or dialog.state is not State.ASKING:
             raise AssertionError(f"unexpected dialog state {dialog.state}")
         options = question.options
         if question.red_flag and rng.random() < 0.9:
             options = tuple(o for o in options if o.id == "no") or options
         option = rng.choice(options)
-        said.append(option.text)
+        chosen[question.id] = option.text
+        typed.append(option.text)
         events = dialog.hear(option.text)
     assert any(isinstance(e, Result) for e in events)
     answers = dialog.answers
     assessment = assess(content, answers, complete=not emergency_reached(content, answers))
     ending = ("repeat", "stop") if repeat else ("stop",)
-    return Person(("", *said, *ending), answers, assessment, tuple(said))
+    return Person(("", *typed, *ending), answers, assessment, tuple(_spoken(content, chosen)))
+
+
+def _spoken(content: Content, chosen: dict[str, str]) -> list[str]:
+    """What the person says by voice to give the ``chosen`` answers (question id -> option text): the same
+    answers, "yes" to read-backs, and "yes" to the check of the warning signs answered "no"."""
+    dialog = Dialog(content, Mode.VOICE)
+    dialog.start()
+    said: list[str] = []
+    while dialog.state is not State.RESULT:
+        if dialog.state in (State.CONFIRMING_ANSWER, State.CHECKING):
+            said.append("yes")
+        elif dialog.state is State.ASKING and dialog.question is not None:
+            said.append(chosen[dialog.question.id])
+        else:
+            raise AssertionError(f"unexpected dialog state {dialog.state}")
+        dialog.hear(said[-1].lower())
+    return said
 
 
 @dataclass
@@ -87,6 +109,12 @@ class SessionLog:
     """The dialog's state at the latest turn."""
     question: Question | None = None
     """The question being asked (or confirmed) at the latest turn."""
+    answers: dict[str, str] = field(default_factory=dict)
+    """``dialog.answers`` at the latest turn."""
+    pending_command: str | None = None
+    """The command being asked about at the latest turn ("Do you want to stop now ...?")."""
+    checking: tuple[Question, ...] = ()
+    """The warning-sign questions answered "no" that the guide last read back before the result."""
 
 
 class RecordingFrontend:
@@ -105,6 +133,8 @@ class RecordingFrontend:
                 self.log.results.append(event.assessment)
             if isinstance(event, Confirm):
                 self.log.confirming = event.option
+            if isinstance(event, CheckAnswers):
+                self.log.checking = event.questions
         self.inner.show(events)
 
     def listen(self, dialog: Dialog) -> Heard:
@@ -114,59 +144,13 @@ class RecordingFrontend:
             self.log.answers_at_result = dialog.answers
         self.log.state = dialog.state
         self.log.question = dialog.question
+        self.log.answers = dialog.answers
+        self.log.pending_command = dialog.pending_command
         return self.inner.listen(dialog)
 
     def notice(self, text: str) -> None:
         self.log.notices.append(text)
         self.inner.notice(text)
-
-
-# ---- a scripted voice: utterances are text, recognized by echoing it back ----
-
-FAIL = "<device gone>"
-
-
-class ScriptedListener:
-    """Each utterance is text encoded as samples; None is silence; FAIL raises AudioError."""
-
-    def __init__(self, script: Sequence[str | None]) -> None:
-        self.script = list(script)
-
-    def listen(self) -> npt.NDArray[np.int16] | None:
-        if not self.script:
-            raise EOFError
-        item = self.script.pop(0)
-        if item == FAIL:
-            raise AudioError("The microphone stopped working.")
-        if item is None:
-            return None
-        data = item.encode()
-        return np.frombuffer(data + b" " * (len(data) % 2), dtype=np.int16).copy()
-
-
-class EchoRecognizer:
-    name = "echo"
-
-    def recognize(self, audio: npt.NDArray[np.int16], phrases: Sequence[str]) -> Transcript:
-        text = audio.tobytes().decode().strip()
-        return Transcript(text if text in phrases or any(p in text.split() for p in phrases) else "")
-
-    def missing_words(self, phrases: Sequence[str]) -> set[str]:
-        return set()
-
-
-class SilentSpeaker:
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def say(self, text: str) -> None:
-        self.said.append(text)
-
-    def faster(self) -> None:
-        """Not needed here."""
-
-    def slower(self) -> None:
-        """Not needed here."""
 
 
 # ---- a spoken person: answers read from WAV files of synthesized speech ----
@@ -176,7 +160,8 @@ class SpokenPerson:
     """A listener that answers like ``person``: each turn, the WAV file of the answer to the question being asked.
 
     It follows the session through ``log`` (kept up to date by a RecordingFrontend): the person's own answer to the
-    current question, "yes" / "no" when the guide asks to confirm, and "stop" after the result. Each utterance goes
+    current question, "yes" / "no" when the guide reads an answer back or checks the answers, "no" to a command it did
+    not give, and "stop" after the result. Each utterance goes
     through the real ``WavFileListener`` (voice_guide.speech.microphone; WAV decoding included); ``wav_for(phrase,
     voice)`` gives the file
     of ``phrase`` said in the person's ``voice`` (an index). ``max_turns`` stops a session that loops.
@@ -203,14 +188,20 @@ class SpokenPerson:
     def _option(self) -> Option | None:
         """What to answer now: the person's own option, yes or no to a confirmation; None (stop) after the result."""
         state, question = self.log.state, self.log.question
+        confirm = {o.id: o for o in self.content_confirm}
+        if state is State.CONFIRMING_COMMAND:  # only "stop" after the result was meant
+            meant = self.log.pending_command == "quit" and self.log.answers_at_result is not None
+            return confirm["yes" if meant else "no"]
+        if state is State.CHECKING:
+            right = all(self.person.answers.get(q.id) == self.log.answers.get(q.id) for q in self.log.checking)
+            return confirm["yes" if right else "no"]
         if state is State.RESULT or question is None:
             return None
         if question.id in self.person.answers:
             wanted = question.option(self.person.answers[question.id])
         else:  # an earlier answer was misheard, so the guide went another way: the person is not sure
             wanted = next((o for o in question.options if o.id == "not_sure"), question.options[0])
-        if state is State.CONFIRMING:
-            confirm = {o.id: o for o in self.content_confirm}
+        if state is State.CONFIRMING_ANSWER:
             return confirm["yes" if self.log.confirming == wanted else "no"]
         return wanted
 

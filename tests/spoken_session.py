@@ -17,12 +17,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk_helpers import Person, RecordingFrontend, SessionLog, SilentSpeaker, SpokenPerson, rng, scripted_person
+from kiosk_helpers import Person, RecordingFrontend, SessionLog, SpokenPerson, rng, scripted_person
 
 from voice_guide.content import Content, load_content
 from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.kiosk import Kiosk, KioskReport, KioskSettings, Served, Station
-from voice_guide.matcher import Matcher
+from voice_guide.testing import RecordingSpeaker
 
 
 class Phrasebook:
@@ -73,8 +73,7 @@ def spoken_session(
         content=content,
         recognizer=load_recognizer("pocketsphinx"),
         listener=SpokenPerson(content, person, log, wav_for, voice=voice),
-        speaker=SilentSpeaker(),
-        matcher=Matcher(content),
+        speaker=RecordingSpeaker(),
     )
     station = Station(RecordingFrontend(frontend, log), Once())
     report = Kiosk(content, lambda: station, KioskSettings(error_pause=0.0)).run()

@@ -73,7 +73,7 @@ def test_missing_portaudio_is_a_fail_line_not_a_traceback(monkeypatch: pytest.Mo
     def broken_import(name: str) -> types.ModuleType:
         raise OSError("PortAudio library not found")
 
-    monkeypatch.setattr(doctor.importlib, "import_module", broken_import)
+    monkeypatch.setattr("voice_guide.doctor.importlib.import_module", broken_import)
     for check in (doctor.check_audio_input, doctor.check_audio_output):
         result = check()
         assert result.status is Status.FAIL
@@ -105,7 +105,7 @@ def test_speech_output_starts_pyttsx3_with_espeak() -> None:
 
 
 def test_speech_output_fails_without_espeak(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    monkeypatch.setattr("voice_guide.doctor.shutil.which", lambda name: None)
     result = doctor.check_speech_output()
     assert result.status is Status.FAIL
     assert "espeak-ng program" in result.detail

@@ -10,14 +10,14 @@ import io
 import re
 from pathlib import Path
 
-from kiosk_helpers import EchoRecognizer, ScriptedListener, SilentSpeaker, rng, scripted_person
+from kiosk_helpers import rng, scripted_person
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Mode, Result
 from voice_guide.frontends.voice import VoiceFrontend
-from voice_guide.matcher import Matcher
 from voice_guide.render import printed_lines, spoken_text
 from voice_guide.session import run_session
+from voice_guide.testing import EchoRecognizer, RecordingSpeaker, ScriptedListener
 from voice_guide.urgency import Urgency
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,14 +82,13 @@ def test_every_result_says_it_is_guidance_not_a_diagnosis(content: Content) -> N
 def test_everything_spoken_is_also_shown_as_text(content: Content) -> None:
     """H03 (speech not heard by a hard-of-hearing user): a voice session shows every spoken word on screen too."""
     person = scripted_person(content, rng(21))
-    speaker = SilentSpeaker()
+    speaker = RecordingSpeaker()
     screen = io.StringIO()
     frontend = VoiceFrontend(
         content=content,
         recognizer=EchoRecognizer(),
         listener=ScriptedListener([text.lower() for text in person.said]),
         speaker=speaker,
-        matcher=Matcher(content),
         out=screen,
     )
     dialog = Dialog(content, Mode.VOICE)

@@ -20,20 +20,10 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from conftest import CLI_TIMEOUT, RunCli, cli_command, cli_env
-from kiosk_helpers import (
-    FAIL,
-    EchoRecognizer,
-    Person,
-    RecordingFrontend,
-    ScriptedListener,
-    SessionLog,
-    SilentSpeaker,
-    rng,
-    scripted_person,
-)
+from kiosk_helpers import Person, RecordingFrontend, SessionLog, rng, scripted_person
 
 from voice_guide.content import Content
-from voice_guide.dialog import Dialog, Event, Mode
+from voice_guide.dialog import Dialog, Mode
 from voice_guide.errors import AudioError
 from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
 from voice_guide.frontends.voice import VoiceFrontend
@@ -54,11 +44,19 @@ from voice_guide.kiosk import (
     start_words,
     voice_station_factory,
 )
-from voice_guide.matcher import Matcher
 from voice_guide.session import Heard, Unheard
 from voice_guide.speech.microphone import Listener
+from voice_guide.testing import DEVICE_GONE, EchoRecognizer, RecordingSpeaker, ScriptedFrontend, ScriptedListener
 
 FAST = KioskSettings(error_pause=0.0)
+
+
+def needs_sounddevice() -> None:
+    """Skip unless sounddevice imports (it raises OSError, not ImportError, without the PortAudio library)."""
+    try:
+        import sounddevice  # noqa: F401
+    except (ImportError, OSError) as error:
+        pytest.skip(f"sounddevice cannot be imported: {error}")
 
 
 def people(content: Content, count: int, seed: int = 1) -> list[Person]:
@@ -147,25 +145,6 @@ def test_end_of_input_while_waiting_stops_the_kiosk(content: Content) -> None:
 
 
 # ---- idle: "are you still there?" --------------------------------------------------------------------------------
-
-
-class ScriptedFrontend:
-    """Hears a fixed script (strings, Unheard values); records what was shown and noticed."""
-
-    def __init__(self, script: Sequence[Heard], mode: Mode = Mode.KEYBOARD) -> None:
-        self.script = list(script)
-        self.mode = mode
-        self.shown: list[Event] = []
-        self.notices: list[str] = []
-
-    def show(self, events: Sequence[Event]) -> None:
-        self.shown.extend(events)
-
-    def listen(self, dialog: Dialog) -> Heard:
-        return self.script.pop(0) if self.script else None
-
-    def notice(self, text: str) -> None:
-        self.notices.append(text)
 
 
 def test_idle_watch_asks_whether_still_there_then_gives_up(content: Content) -> None:
@@ -334,18 +313,17 @@ def test_logs_record_events_never_answers(content: Content, caplog: pytest.LogCa
 # ---- voice stations (scripted listener and recognizer) -----------------------------------------------------------
 
 
-def voice_frontend(content: Content, script: Sequence[str | None], speaker: SilentSpeaker) -> VoiceFrontend:
+def voice_frontend(content: Content, script: Sequence[str | None], speaker: RecordingSpeaker) -> VoiceFrontend:
     return VoiceFrontend(
         content=content,
         recognizer=EchoRecognizer(),
         listener=ScriptedListener(script),
         speaker=speaker,
-        matcher=Matcher(content),
     )
 
 
 def test_voice_waiter_starts_on_a_start_word_and_ignores_other_speech(content: Content) -> None:
-    speaker = SilentSpeaker()
+    speaker = RecordingSpeaker()
     waiter = VoiceWaiter(
         content, ScriptedListener([None, "good morning", "hello"]), EchoRecognizer(), speaker, io.StringIO()
     )
@@ -360,7 +338,7 @@ def test_voice_waiter_also_starts_on_enter(content: Content) -> None:
     with os.fdopen(read_fd, "r") as keys:
         os.write(write_fd, b"\n")
         waiter = VoiceWaiter(
-            content, ScriptedListener([None] * 3), EchoRecognizer(), SilentSpeaker(), io.StringIO(), LineReader(keys)
+            content, ScriptedListener([None] * 3), EchoRecognizer(), RecordingSpeaker(), io.StringIO(), LineReader(keys)
         )
         assert waiter.wait() is True
         os.close(write_fd)
@@ -371,7 +349,7 @@ def test_voice_waiter_ignores_keyboard_input_that_has_ended(content: Content) ->
     os.close(write_fd)  # stdin at its end (e.g. /dev/null under a service manager)
     with os.fdopen(read_fd, "r") as keys:
         listener = ScriptedListener([None, "start"])
-        waiter = VoiceWaiter(content, listener, EchoRecognizer(), SilentSpeaker(), io.StringIO(), LineReader(keys))
+        waiter = VoiceWaiter(content, listener, EchoRecognizer(), RecordingSpeaker(), io.StringIO(), LineReader(keys))
         assert waiter.wait() is True
     assert waiter.keys is None
     assert listener.script == []
@@ -381,7 +359,7 @@ def test_a_missing_microphone_while_waiting_falls_back_to_the_keyboard(content: 
     stdout = io.StringIO()
     keyboard = KeyboardWaiter(content, LineReader(io.StringIO("\n")), stdout)
     waiter = VoiceWaiter(
-        content, ScriptedListener([FAIL]), EchoRecognizer(), SilentSpeaker(), stdout, fallback=keyboard
+        content, ScriptedListener([DEVICE_GONE]), EchoRecognizer(), RecordingSpeaker(), stdout, fallback=keyboard
     )
     assert waiter.wait() is True
     assert "The microphone stopped working." in stdout.getvalue()
@@ -389,7 +367,7 @@ def test_a_missing_microphone_while_waiting_falls_back_to_the_keyboard(content: 
 
 
 def test_voice_idle_counts_silent_turns_then_resets(content: Content) -> None:
-    speaker = SilentSpeaker()
+    speaker = RecordingSpeaker()
     frontend = voice_frontend(content, ["no", None, None, None, None], speaker)
     station = Station(frontend, ScriptedWaiter(1))
     report = Kiosk(content, lambda: station, KioskSettings(voice_idle_silences=3, max_sessions=1)).run()
@@ -405,9 +383,9 @@ def test_microphone_unplugged_mid_session_continues_on_the_keyboard(content: Con
     stdout = io.StringIO()
     reader = LineReader(io.StringIO("".join(line + "\n" for line in person.lines[2:])))
     keyboard = KeyboardFrontend(content, io.StringIO(), stdout, idle_timeout=5.0, reader=reader)
-    speaker = SilentSpeaker()
+    speaker = RecordingSpeaker()
     log = SessionLog()
-    frontend = RecordingFrontend(voice_frontend(content, [person.lines[1].lower(), FAIL], speaker), log)
+    frontend = RecordingFrontend(voice_frontend(content, [person.lines[1].lower(), DEVICE_GONE], speaker), log)
     station = Station(frontend, ScriptedWaiter(1), fallback=RecordingFrontend(keyboard, log))
 
     report = Kiosk(content, lambda: station, FAST).run()
@@ -528,7 +506,7 @@ class LiveMicrophone:
 
 @pytest.mark.audio
 def test_a_kiosk_with_no_microphone_serves_people_on_the_keyboard(content: Content) -> None:
-    pytest.importorskip("sounddevice", exc_type=OSError)
+    needs_sounddevice()
     from pulse import no_audio_devices
 
     persons = people(content, 2, seed=12)
@@ -538,14 +516,13 @@ def test_a_kiosk_with_no_microphone_serves_people_on_the_keyboard(content: Conte
 
     def build() -> Station:
         logs.append(SessionLog())
-        speaker = SilentSpeaker()
+        speaker = RecordingSpeaker()
         keyboard = KeyboardFrontend(content, io.StringIO(), stdout, idle_timeout=5.0, reader=reader)
         voice = VoiceFrontend(
             content=content,
             recognizer=EchoRecognizer(),
             listener=LiveMicrophone(),
             speaker=speaker,
-            matcher=Matcher(content),
             out=stdout,
         )
         waiter = VoiceWaiter(
@@ -565,7 +542,7 @@ def test_a_kiosk_with_no_microphone_serves_people_on_the_keyboard(content: Conte
 
 @pytest.mark.audio
 def test_voice_stations_need_a_microphone(content: Content) -> None:
-    pytest.importorskip("sounddevice", exc_type=OSError)
+    needs_sounddevice()
     from pulse import no_audio_devices
 
     with no_audio_devices(), pytest.raises(AudioError, match="microphone"):
@@ -590,7 +567,7 @@ class Limited:
 @pytest.mark.live_audio
 def test_a_live_kiosk_starts_when_a_start_word_is_spoken(content: Content) -> None:
     """The real microphone (a PulseAudio virtual one), recognizer and speech output: say "hello" to begin."""
-    pytest.importorskip("sounddevice", exc_type=OSError)
+    needs_sounddevice()
     from pulse import pulse_server
     from speech import have_espeak, synthesize
 

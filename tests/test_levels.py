@@ -10,7 +10,7 @@ from voice_guide.pcm import rms
 RATE = 16_000
 
 
-def utterance(noise_sigma: float, seed: int = 0) -> np.ndarray:  # type: ignore[type-arg]
+def utterance(noise_sigma: float, seed: int = 0) -> np.ndarray:
     """0.5 s of background, a 1 s tone (amplitude 8000), 0.5 s of background; the background runs throughout."""
     rng = np.random.default_rng(seed)
     t = np.arange(RATE) / RATE

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from voice_guide.content import Content, Option, Question
-from voice_guide.matcher import CommandMatch, Decision, Matcher, NoMatch, OptionMatch
+from voice_guide.matcher import CommandMatch, Fit, Matcher, NoMatch, OptionMatch
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def _option_sets(content: Content) -> list[tuple[str, tuple[Option, ...]]]:
 
 def _accepted_option(match: object) -> str:
     """The option id of an accepted option match, or a description of what the match was instead."""
-    if isinstance(match, OptionMatch) and match.decision is Decision.ACCEPT:
+    if isinstance(match, OptionMatch) and match.fit is Fit.CLOSE:
         return match.option.id
     return repr(match)
 
@@ -91,7 +91,7 @@ def test_phrases_for_grammars_cover_options_ordinals_and_commands(content: Conte
 def test_typed_digits_pick_the_option(matcher: Matcher, yes_no: tuple[Option, ...], typed: str, option_id: str) -> None:
     match = matcher.match(typed, yes_no)
     assert isinstance(match, OptionMatch)
-    assert (match.option.id, match.decision) == (option_id, Decision.ACCEPT)
+    assert (match.option.id, match.fit) == (option_id, Fit.CLOSE)
 
 
 @pytest.mark.parametrize("typed", ["0", "4", "99", "123", "-1", "1 2"])
@@ -125,13 +125,13 @@ def test_typos_are_accepted_or_confirmed_never_turned_into_another_option(
     match = matcher.match(heard, yes_no)
     assert isinstance(match, OptionMatch)
     assert match.option.id == option_id
-    assert match.decision in (Decision.ACCEPT, Decision.CONFIRM)
+    assert match.fit in (Fit.CLOSE, Fit.ROUGH)
 
 
 def test_a_typo_of_a_short_word_is_confirmed_not_accepted(matcher: Matcher, yes_no: tuple[Option, ...]) -> None:
     match = matcher.match("yse", yes_no)
     assert isinstance(match, OptionMatch)
-    assert (match.option.id, match.decision) == ("yes", Decision.CONFIRM)
+    assert (match.option.id, match.fit) == ("yes", Fit.ROUGH)
 
 
 def test_a_misspelt_option_of_a_multi_option_question(content: Content, matcher: Matcher) -> None:
@@ -151,7 +151,7 @@ def test_a_phrase_inside_a_long_sentence_is_confirmed_not_accepted(
 ) -> None:
     match = matcher.match(heard, yes_no)
     assert isinstance(match, OptionMatch)
-    assert (match.option.id, match.decision) == (option_id, Decision.CONFIRM)
+    assert (match.option.id, match.fit) == (option_id, Fit.ROUGH)
 
 
 def test_a_command_inside_a_sentence_is_not_carried_out(matcher: Matcher, yes_no: tuple[Option, ...]) -> None:
@@ -164,7 +164,7 @@ def test_a_longer_phrase_wins_over_a_word_inside_it(content: Content, matcher: M
     """ "I don't know" contains the "no" synonym "I don't", but means not sure."""
     match = matcher.match("I don't know", content.question("rf_fever").options)
     assert isinstance(match, OptionMatch)
-    assert (match.option.id, match.decision) == ("not_sure", Decision.ACCEPT)
+    assert (match.option.id, match.fit) == ("not_sure", Fit.CLOSE)
 
 
 # ---- ambiguous, off-topic and empty input ------------------------------------------------------------------------

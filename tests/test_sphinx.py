@@ -19,7 +19,7 @@ from speech import VOICES, Voice, have_espeak, synthesize
 
 from voice_guide.content import Content, Option
 from voice_guide.matcher import CommandMatch, Matcher, NoMatch, OptionMatch
-from voice_guide.understand import UNEXPLAINED_DOUBT, decide
+from voice_guide.understand import UNEXPLAINED_DOUBT, Action, Understanding
 
 pytest.importorskip("pocketsphinx")
 
@@ -60,7 +60,7 @@ def target(match: object) -> str | None:
     return None
 
 
-def cough(seed: int) -> np.ndarray:  # type: ignore[type-arg]
+def cough(seed: int) -> np.ndarray:
     """A cough-like burst: 0.3 s of low-passed noise with a fast attack and decay, in silence."""
     rng = np.random.default_rng(seed)
     n = 4_800
@@ -117,11 +117,13 @@ def test_every_phrase_by_every_voice_matches_back(
 def test_off_topic_speech_is_mostly_rejected(recognizer: PocketsphinxRecognizer, content: Content) -> None:
     """Off-topic speech must not become an answer: rejected here, or re-asked / confirmed by the voice layer."""
     matcher = Matcher(content)
+    understanding = Understanding(content, matcher)
     heard_as_phrase = 0
     taken = 0
     total = 0
     for question_id in QUESTIONS:
         options = content.question(question_id).options
+        turn = understanding.asking(content.question(question_id))
         phrases = matcher.phrases(options)
         for voice in VOICES:
             for text in OFF_TOPIC:
@@ -129,8 +131,8 @@ def test_off_topic_speech_is_mostly_rejected(recognizer: PocketsphinxRecognizer,
                 total += 1
                 if heard.text:
                     heard_as_phrase += not isinstance(matcher.match(heard.text, options), NoMatch)
-                    result = decide(matcher, heard, options)
-                    taken += result["decision"] == "accept" and "option" in (result["match"] or {})
+                    decision = understanding.spoken(heard, turn)
+                    taken += decision.action is Action.TAKE and decision.option is not None
                 else:
                     assert heard.rejected or heard.confidence is None
         for seed in range(3):
@@ -157,19 +159,19 @@ LONG_OFF_TOPIC = (
 def test_speech_the_phrase_does_not_explain_is_rejected_or_read_back(
     recognizer: PocketsphinxRecognizer, content: Content
 ) -> None:
-    matcher = Matcher(content)
-    options = content.question("rf_fever").options
-    phrases = matcher.phrases(options)
+    understanding = Understanding(content)
+    turn = understanding.asking(content.question("rf_fever"))
+    phrases = understanding.phrases(turn)
     results = []
     for voice in VOICES:
         for text in LONG_OFF_TOPIC:
             heard = recognizer.recognize(synthesize(text, voice), phrases)
-            results.append((voice.label, text, heard, decide(matcher, heard, options)))
+            results.append((voice.label, text, heard, understanding.spoken(heard, turn)))
     report = "; ".join(
-        f"{v} {t!r}: {h.text or h.rejected!r} {h.unexplained} -> {d['decision']}" for v, t, h, d in results
+        f"{v} {t!r}: {h.text or h.rejected!r} {h.unexplained} -> {d.action.value}" for v, t, h, d in results
     )
     # None is taken as an answer, and most are rejected because much of the speech lies outside the phrase.
-    assert not [r for r in results if r[3]["decision"] == "accept" and "option" in (r[3]["match"] or {})], report
+    assert not [r for r in results if r[3].action is Action.TAKE and r[3].option is not None], report
     unexplained_rejects = sum(
         1
         for _, _, heard, _ in results

@@ -29,10 +29,10 @@ from voice_guide.speech.speaker import (
     MIN_RATE,
     PrintSpeaker,
     Pyttsx3Speaker,
-    RecordingSpeaker,
     SpeechSettings,
     open_speaker,
 )
+from voice_guide.testing import RecordingSpeaker
 
 needs_espeak = pytest.mark.skipif(not have_espeak(), reason="espeak-ng is not installed")
 PROMPT = "Do you have a fever?"

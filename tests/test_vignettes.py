@@ -30,7 +30,7 @@ import pytest
 
 from voice_guide.content import Content, Question, RedFlag, load_content
 from voice_guide.flow import check_answers, next_question
-from voice_guide.matcher import Decision, Matcher, OptionMatch
+from voice_guide.matcher import Fit, Matcher, OptionMatch
 from voice_guide.urgency import Urgency
 
 REPO = Path(__file__).resolve().parent.parent
@@ -261,7 +261,7 @@ def typed_lines(content: Content, vignette: Vignette, matcher: Matcher, offset: 
             f"typing {phrase!r} at {question.id} does not pick {option_id!r}: {match}"
         )
         lines.append(phrase)
-        if match.decision is Decision.CONFIRM:
+        if match.fit is Fit.ROUGH or question.always_confirm:
             lines.append(CONFIRM_YES)
     return lines
 

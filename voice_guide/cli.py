@@ -31,14 +31,13 @@ from voice_guide.errors import AnswersError, ContentError, ModelFetchError, Voic
 from voice_guide.flow import check_answers, emergency_reached
 from voice_guide.frontends.keyboard import KeyboardFrontend
 from voice_guide.frontends.voice import VoiceFrontend
-from voice_guide.matcher import Matcher
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
 from voice_guide.speech.microphone import WavFileListener
 from voice_guide.speech.speaker import SilentSpeaker
 from voice_guide.speech.stack import VoiceSettings, open_voice
 from voice_guide.triage import assess
-from voice_guide.understand import CONFIRM_BELOW, listen_once
+from voice_guide.understand import CONFIRM_BELOW, Understanding, listen_once
 
 EXIT_OK = 0
 EXIT_UNFINISHED = 1
@@ -249,7 +248,9 @@ def _run(content: Content, args: argparse.Namespace) -> int:
             for notice in notices:
                 voice.notice(notice)
             frontend = voice
-    result = run_session(Dialog(content, frontend.mode), frontend, keyboard if frontend is not keyboard else None)
+    understanding = Understanding(content, settings=voice_settings(args).understanding)
+    dialog = Dialog(content, frontend.mode, understanding=understanding)
+    result = run_session(dialog, frontend, keyboard if frontend is not keyboard else None)
     if result.outcome is Outcome.END_OF_INPUT:
         print(content.phrase("interrupted"), file=sys.stdout)
         return EXIT_UNFINISHED
@@ -274,7 +275,8 @@ def _listen(content: Content, args: argparse.Namespace) -> int:
         except KeyError:
             raise AnswersError(f"unknown question {args.question!r} (see 'voice-guide questions')") from None
     samples = read_wav(args.file)
-    result = listen_once(_recognizer(args), Matcher(content), samples, question, args.confirm_below)
+    understanding = Understanding(content, settings=voice_settings(args).understanding)
+    result = listen_once(_recognizer(args), understanding, samples, question)
     output = {"file": str(args.file), **result}
     json.dump(output, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
@@ -291,11 +293,11 @@ def _converse(content: Content, args: argparse.Namespace) -> int:
         recognizer=_recognizer(args),
         listener=WavFileListener(args.files),
         speaker=SilentSpeaker(),
-        matcher=Matcher(content),
         out=out,
-        confirm_below=args.confirm_below,
     )
-    dialog = Dialog(content, Mode.VOICE)
+    dialog = Dialog(
+        content, Mode.VOICE, understanding=Understanding(content, settings=voice_settings(args).understanding)
+    )
     result = run_session(dialog, frontend)
     assessment = dialog.assessment
     if args.json:
@@ -362,7 +364,7 @@ def _kiosk(content: Content, args: argparse.Namespace) -> int:
     settings = KioskSettings(voice_idle_silences=args.idle_silences, max_sessions=args.max_sessions)
     try:
         with stop_on_sigterm():
-            Kiosk(content, factory, settings).run()
+            Kiosk(content, factory, settings, Understanding(content, settings=voice_settings(args).understanding)).run()
     except KioskStopped:
         print(f"voice-guide kiosk: {content.phrase('kiosk_stopped')}", file=sys.stderr)
         return EXIT_OK

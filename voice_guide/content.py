@@ -49,13 +49,17 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "options_intro": frozenset({"options"}),
     "number_hint": frozenset({"count"}),
     "not_understood": frozenset(),
+    "not_understood_typed": frozenset(),
     "no_input": frozenset(),
+    "no_input_typed": frozenset(),
     "confirm": frozenset({"answer"}),
     "confirm_options": frozenset(),
     "confirm_command": frozenset({"action"}),
     "not_confirmed_command": frozenset(),
     "readback": frozenset({"answer", "topic"}),
     "not_confirmed": frozenset(),
+    "check_answers": frozenset({"topics"}),
+    "check_again": frozenset(),
     "back_at_start": frozenset(),
     "going_back": frozenset({"topic"}),
     "restarted": frozenset(),
@@ -156,6 +160,9 @@ class Question:
     options: tuple[Option, ...]
     ask_if: tuple[Condition, ...]
     """All must hold for the question to be asked; empty means always asked."""
+    always_confirm: bool = False
+    """Whether every answer to it is read back for confirmation, however clearly it was heard or typed (for
+    answers that decide which questions follow, such as the body question)."""
 
     def option(self, option_id: str) -> Option:
         """The option with this id; ``KeyError`` if there is none."""
@@ -572,6 +579,7 @@ def _load_questions(directory: Path, option_sets: Mapping[str, tuple[Option, ...
             in_reasons=reader.flag(raw, "in_reasons", at, default=True),
             options=options,
             ask_if=conditions,
+            always_confirm=reader.flag(raw, "always_confirm", at),
         )
         questions.append(question)
         seen[question_id] = question

@@ -1,28 +1,33 @@
-"""The conversation: one state machine for every front end (keyboard, voice, kiosk, WAV files).
+"""The conversation: one state machine for every front end (keyboard, voice, screen, kiosk, WAV files).
 
-A front end calls :meth:`Dialog.start`, then feeds each thing heard or typed to :meth:`Dialog.hear` (or
-:meth:`Dialog.silence` when nothing was heard) and renders the events it gets back. The dialog owns the answers and
-the current question; front ends own only input and output. It never does I/O itself.
+A front end calls :meth:`Dialog.start`, then feeds each thing typed to :meth:`Dialog.hear`, each recognizer
+transcript to :meth:`Dialog.hear_spoken` (or :meth:`Dialog.silence` when nothing was heard), and renders the events
+it gets back. What a hearing means, and whether to trust it, is decided by :mod:`voice_guide.understand` (one
+:class:`~voice_guide.understand.Decision` per turn); the dialog acts on it. The dialog owns the answers and the
+current question; front ends own only input and output. It never does I/O itself.
 
 States::
 
-    ASKING --option (sure)--> ASKING next question ... --> RESULT --quit--> ENDED
-       |  \\--option (unsure)--> CONFIRMING --yes--> (as accepted)  --no--> ASKING same question
+    ASKING --answer taken--> ASKING next question ... --> (voice) CHECKING --yes--> RESULT --stop--> ENDED
+       |   \\--answer to read back--> CONFIRMING_ANSWER --yes--> (taken) --no--> ASKING the same question
+       |   \\--command to ask about--> CONFIRMING_COMMAND --yes--> (carried out) --no--> back where it was
        \\--emergency red flag--> RESULT (at once)
-    Commands work in every state: repeat, slower, faster, help, back, restart, quit.
+    CHECKING: by voice, before the result, "You said no to ... Is that right?"; no -> those questions again.
+    Commands work in every state (see understand.COMMAND_RULES for which are asked about first).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from voice_guide.content import Command, Content, Option, Question
+from voice_guide.engines.base import Hypothesis, Transcript
 from voice_guide.flow import emergency_reached, next_question, progress
-from voice_guide.matcher import CommandMatch, Decision, Match, Matcher, NoMatch, OptionMatch
+from voice_guide.matcher import Matcher
 from voice_guide.triage import Assessment, assess
+from voice_guide.understand import COMMAND_RULES, Action, Decision, Turn, Understanding, Why
 
 MAX_FAILURES = 3
 """Consecutive misunderstandings at one question before the keyboard is offered."""
@@ -39,9 +44,20 @@ class State(Enum):
     """Where the conversation is."""
 
     ASKING = "asking"
-    CONFIRMING = "confirming"
+    """A question is being asked."""
+    CONFIRMING_ANSWER = "confirming_answer"
+    """An answer is being read back: "I heard: yes. Is that right?"."""
+    CONFIRMING_COMMAND = "confirming_command"
+    """A command is being asked about: "Do you want to stop now ...?"."""
+    CHECKING = "checking"
+    """By voice, before the result: the warning signs answered "no" are read back in one sentence."""
     RESULT = "result"
     ENDED = "ended"
+
+    @property
+    def confirming(self) -> bool:
+        """Whether a yes or no is wanted."""
+        return self in (State.CONFIRMING_ANSWER, State.CONFIRMING_COMMAND, State.CHECKING)
 
 
 class SayKind(Enum):
@@ -78,7 +94,7 @@ class Ask:
 
 @dataclass(frozen=True)
 class Confirm:
-    """Ask whether an unsure match was right; the person answers with ``Dialog.expected_options``."""
+    """Read an answer back; the person answers yes or no (``content.confirm_options``)."""
 
     question: Question
     option: Option
@@ -86,10 +102,17 @@ class Confirm:
 
 @dataclass(frozen=True)
 class ConfirmCommand:
-    """Ask whether the person meant a spoken command before carrying it out ("Do you want to stop now ...?"): one the
-    recognizer was unsure it heard, or one that loses every answer (see :func:`asks_before`)."""
+    """Ask whether the person meant a spoken command before carrying it out ("Do you want to stop now ...?")."""
 
     command: Command
+
+
+@dataclass(frozen=True)
+class CheckAnswers:
+    """Before the result, by voice: "You said no to numbness, ..., and fainting. Is that right?"."""
+
+    questions: tuple[Question, ...]
+    """The warning-sign questions answered with an answer that raises no warning sign, in the order asked."""
 
 
 @dataclass(frozen=True)
@@ -124,27 +147,50 @@ class End:
     """True when the person had reached their result."""
 
 
-Event = Say | Ask | Confirm | ConfirmCommand | Result | ChangeRate | OfferKeyboard | SwitchToKeyboard | End
+Event = (
+    Say | Ask | Confirm | ConfirmCommand | CheckAnswers | Result | ChangeRate | OfferKeyboard | SwitchToKeyboard | End
+)
 
 
 class Dialog:
     """The state machine. Create one per person; :meth:`reset` clears everything for the next one."""
 
-    def __init__(self, content: Content, mode: Mode, matcher: Matcher | None = None) -> None:
+    def __init__(
+        self,
+        content: Content,
+        mode: Mode,
+        matcher: Matcher | None = None,
+        understanding: Understanding | None = None,
+    ) -> None:
         self.content = content
         self.mode = mode
-        self.matcher = matcher or Matcher(content)
+        self.understanding = understanding or Understanding(content, matcher)
         self._answers: dict[str, str] = {}
         self._state = State.ASKING
         self._question: Question | None = None
         self._pending: Option | None = None
+        """The answer being read back (CONFIRMING_ANSWER, or under a command being asked about)."""
         self._pending_command: str | None = None
-        """A spoken command waiting for a yes or no (state CONFIRMING); see :func:`asks_before`."""
+        """The command being asked about (CONFIRMING_COMMAND)."""
         self._resume: State = State.ASKING
-        """The state to return to once a doubted command is confirmed or denied."""
+        """The state to return to once a command being asked about is confirmed or denied."""
+        self._checked = False
+        """Whether the warning signs answered "no" were already checked (CHECKING) for this person."""
         self._failures = 0
         self._asked_before: set[str] = set()
         self._assessment: Assessment | None = None
+        self._commands: dict[str, Callable[[], list[Event]]] = {
+            "quit": self._quit,
+            "restart": self._restart,
+            "back": self._back,
+            "keyboard": self._keyboard,
+            "slower": lambda: self._rate(-1),
+            "faster": lambda: self._rate(+1),
+            "help": self._help,
+            "repeat": lambda: self._repeat(read_options=True),
+        }
+        if set(self._commands) != set(COMMAND_RULES):  # pragma: no cover - a programming error, caught by any test
+            raise RuntimeError("every command needs a rule in understand.COMMAND_RULES and a handler here")
 
     # ---- what front ends may read --------------------------------------------------------------------------
 
@@ -163,23 +209,32 @@ class Dialog:
         return self._question
 
     @property
-    def expected_options(self) -> tuple[Option, ...]:
-        """What can be answered now, besides commands (for recognizer grammars)."""
-        if self._state is State.CONFIRMING:
-            return self.content.confirm_options
+    def turn(self) -> Turn:
+        """What can be said now (the context hearings are understood in)."""
+        if self._state.confirming:
+            return self.understanding.confirming(self._question if self._state is State.CONFIRMING_ANSWER else None)
         if self._state is State.ASKING and self._question is not None:
-            return self._question.options
-        return ()
+            return self.understanding.asking(self._question)
+        return self.understanding.at_result()
+
+    @property
+    def expected_options(self) -> tuple[Option, ...]:
+        """What can be answered now, besides commands."""
+        return self.turn.options
+
+    def phrases(self) -> tuple[str, ...]:
+        """What can be said now: the grammar to constrain a recognizer to."""
+        return self.understanding.phrases(self.turn)
 
     @property
     def pending(self) -> Option | None:
         """The answer waiting for confirmation ("I heard: yes. Is that right?"), if any."""
-        return self._pending if self._state is State.CONFIRMING else None
+        return self._pending if self._state is State.CONFIRMING_ANSWER else None
 
     @property
     def pending_command(self) -> str | None:
         """The command waiting for confirmation ("Do you want to stop now ...?"), if any."""
-        return self._pending_command if self._state is State.CONFIRMING else None
+        return self._pending_command if self._state is State.CONFIRMING_COMMAND else None
 
     @property
     def assessment(self) -> Assessment | None:
@@ -198,10 +253,11 @@ class Dialog:
             self._answers.update(answers)
             self._asked_before.update(answers)
         else:
+            # The safety line comes first: someone very unwell should not have to listen to anything else.
             events += [
+                Say(phrase("emergency_first"), SayKind.WARNING),
                 Say(phrase("welcome")),
                 Say(phrase("disclaimer")),
-                Say(phrase("emergency_first"), SayKind.WARNING),
             ]
         events.append(Say(phrase(how)))
         return events + self._advance()
@@ -219,6 +275,8 @@ class Dialog:
         self._question = None
         self._pending = None
         self._pending_command = None
+        self._resume = State.ASKING
+        self._checked = False
         self._failures = 0
         self._assessment = None
 
@@ -228,88 +286,121 @@ class Dialog:
             return []
         if self._state is State.RESULT:
             return [Say(self.content.phrase("result_after"))]
-        return self._not_understood(self.content.phrase("no_input"))
+        return self._not_understood("no_input")
 
     def not_understood(self) -> list[Event]:
-        """Something was heard but none of it could be used (e.g. speech outside the grammar)."""
+        """Something was heard but none of it could be used."""
         if self._state is State.ENDED:
             return []
         if self._state is State.RESULT:
             return [Say(self.content.phrase("result_after"))]
-        return self._not_understood(self.content.phrase("not_understood"))
+        return self._not_understood("not_understood")
 
-    def hear(self, heard: str, *, sure: bool = True) -> list[Event]:
-        """Handle one thing heard or typed.
-
-        ``sure=False`` says the recognizer itself doubts what it heard: an answer is read back for confirmation
-        (:func:`doubted`), and a command that would change anything is asked about ("Do you want to stop now ...?",
-        :func:`asks_before`, which also covers spoken stop, start over and keyboard however clearly heard).
-        """
+    def hear(self, text: str) -> list[Event]:
+        """Handle typed text (keyboard mode), or words heard with certainty (voice mode: a front end or a test that
+        already knows what was said; recognizer transcripts go to :meth:`hear_spoken`)."""
         if self._state is State.ENDED:
             return []
-        if not heard.strip():
+        if not text.strip():
             return self.silence()
-        match = self.matcher.match(heard, self.expected_options, allow_digits=self.mode is Mode.KEYBOARD)
-        if self._state is not State.CONFIRMING and isinstance(match, CommandMatch):
-            spoken = self.mode is Mode.VOICE
-            if asks_before(match, sure=sure, spoken=spoken, at_result=self._state is State.RESULT):
-                return self._confirm_command(match.command)
-        if not sure and self._state is not State.CONFIRMING:
-            match = doubted(match)
-        if isinstance(match, CommandMatch):
-            if self._pending_command is not None and match.command not in HARMLESS_COMMANDS:
-                self._drop_pending_command()  # another command, said clearly, replaces the one being asked about
-            return self.command(match.command)
-        if self._pending_command is not None and self._state is State.CONFIRMING and isinstance(match, OptionMatch):
-            return self._command_confirmed(match)
+        if self.mode is Mode.KEYBOARD:
+            return self.apply(self.understanding.typed(text, self.turn))
+        return self.hear_spoken(Transcript(text, 1.0, (Hypothesis(text, 1.0),)))
+
+    def hear_spoken(self, transcript: Transcript) -> list[Event]:
+        """Handle what a recognizer heard."""
+        if self._state is State.ENDED:
+            return []
+        return self.apply(self.understanding.spoken(transcript, self.turn))
+
+    def apply(self, decision: Decision) -> list[Event]:
+        """Act on a decision made for the current turn (:attr:`turn`)."""
+        if self._state is State.ENDED:
+            return []
+        if decision.action is Action.ASK_AGAIN:
+            if Why.NO_SPEECH in decision.why:
+                return self.silence()
+            return self.not_understood()
+        if decision.command is not None:
+            if decision.action is Action.READ_BACK:
+                return self._confirm_command(decision.command)
+            if self._state is State.CONFIRMING_COMMAND and not COMMAND_RULES[decision.command].harmless:
+                self._drop_pending_command()  # another command, taken as it is, replaces the one being asked about
+            return self.command(decision.command)
+        option = decision.option
+        if option is None:  # pragma: no cover - a decision always has a meaning unless it asks again
+            return self.not_understood()
+        if self._state is State.CONFIRMING_COMMAND:
+            return self._command_answered(yes=option.id == "yes")
+        if self._state is State.CONFIRMING_ANSWER:
+            return self._answer_confirmed(yes=option.id == "yes")
+        if self._state is State.CHECKING:
+            return self._check_answered(yes=option.id == "yes")
         if self._state is State.RESULT:
             return [Say(self.content.phrase("result_after"))]
-        if isinstance(match, NoMatch):
-            return self.not_understood()
-        if self._state is State.CONFIRMING:
-            return self._confirmed(match)
-        if match.decision is Decision.CONFIRM:
-            return self._confirm(match)
-        return self._accept(match.option)
+        if decision.action is Action.READ_BACK:
+            return self._confirm(option)
+        return self._accept(option)
 
     def command(self, command: str) -> list[Event]:
         """Carry out a command (also used by front ends, e.g. a kiosk's own keys)."""
+        return self._commands[command]()
+
+    # ---- commands ------------------------------------------------------------------------------------------
+
+    def _quit(self) -> list[Event]:
+        completed = self._state is State.RESULT
+        self.reset()
+        self._state = State.ENDED
+        return [Say(self.content.phrase("goodbye")), End(completed)]
+
+    def _restart(self) -> list[Event]:
+        self.reset()
+        return [Say(self.content.phrase("restarted")), *self._advance()]
+
+    def _keyboard(self) -> list[Event]:
+        if self.mode is Mode.KEYBOARD:
+            return [Say(self.content.phrase("already_keyboard")), *self._repeat(read_options=False)]
+        return [SwitchToKeyboard()]
+
+    def _rate(self, step: int) -> list[Event]:
         phrase = self.content.phrase
-        if command == "quit":
-            completed = self._state is State.RESULT
-            self.reset()
-            self._state = State.ENDED
-            return [Say(phrase("goodbye")), End(completed)]
-        if command == "restart":
-            self.reset()
-            return [Say(phrase("restarted")), *self._advance()]
-        if command == "back":
-            return self._back()
-        if command == "keyboard":
-            if self.mode is Mode.KEYBOARD:
-                return [Say(phrase("already_keyboard")), *self._repeat(read_options=False)]
-            return [SwitchToKeyboard()]
-        if command in ("slower", "faster"):
-            if self.mode is not Mode.VOICE:
-                return [Say(phrase("rate_only_voice")), *self._repeat(read_options=False)]
-            step = 1 if command == "faster" else -1
-            return [ChangeRate(step), Say(phrase(command)), *self._repeat(read_options=False)]
-        if command == "help":
-            events: list[Event] = [Say(phrase("help"))]
-            if self._question is not None and self._question.help and self._state is State.ASKING:
-                events.append(Say(self._question.help))
-            return events + self._repeat(read_options=True)
-        return self._repeat(read_options=True)  # repeat
+        if self.mode is not Mode.VOICE:
+            return [Say(phrase("rate_only_voice")), *self._prompt_again()]
+        return [ChangeRate(step), Say(phrase("faster" if step > 0 else "slower")), *self._prompt_again()]
+
+    def _help(self) -> list[Event]:
+        events: list[Event] = [Say(self.content.phrase("help"))]
+        if self._question is not None and self._question.help and self._state is State.ASKING:
+            events.append(Say(self._question.help))
+        return events + self._prompt_again(read_options=True)
+
+    def _back(self) -> list[Event]:
+        self._pending = None
+        self._pending_command = None
+        if self._state.confirming:
+            self._state = State.ASKING  # what was being confirmed is dropped, not kept waiting for a yes or no
+        if not self._answers:
+            return [Say(self.content.phrase("back_at_start")), *self._repeat(read_options=True)]
+        last = next(reversed(self._answers))
+        del self._answers[last]
+        question = self.content.question(last)
+        self._assessment = None
+        self._state = State.ASKING
+        self._failures = 0
+        self._question = question
+        going_back = Say(self.content.phrase("going_back", topic=question.topic))
+        return [going_back, self._ask(question, read_options=True)]
 
     # ---- internals -----------------------------------------------------------------------------------------
 
     def _advance(self) -> list[Event]:
-        """Ask the next question, or give the result when there is none."""
+        """Ask the next question; when there is none, check the reassuring warning-sign answers, or give the result."""
         self._pending = None
         self._failures = 0
         question = next_question(self.content, self._answers)
         if question is None:
-            return self._finish()
+            return self._before_result()
         self._state = State.ASKING
         self._question = question
         first_time = question.id not in self._asked_before
@@ -321,15 +412,49 @@ class Dialog:
         return Ask(question, number, total, read_options, again)
 
     def _repeat(self, *, read_options: bool) -> list[Event]:
+        """Whatever is being asked, asked again (the whole result, at the result)."""
         if self._state is State.RESULT and self._assessment is not None:
             return [Result(self._assessment), Say(self.content.phrase("result_after"))]
-        if self._state is State.CONFIRMING and self._pending_command is not None:
+        return self._prompt_again(read_options=read_options)
+
+    def _prompt_again(self, *, read_options: bool = False) -> list[Event]:
+        """The current prompt again; at the result only the list of what can be said (not the whole result)."""
+        if self._state is State.RESULT:
+            return [Say(self.content.phrase("result_after"))]
+        if self._state is State.CONFIRMING_COMMAND and self._pending_command is not None:
             return [ConfirmCommand(self.content.command(self._pending_command))]
-        if self._state is State.CONFIRMING and self._question is not None and self._pending is not None:
+        if self._state is State.CONFIRMING_ANSWER and self._question is not None and self._pending is not None:
             return [Confirm(self._question, self._pending)]
+        if self._state is State.CHECKING:
+            return [CheckAnswers(self._reassured())]
         if self._question is not None:
             return [self._ask(self._question, read_options=read_options)]
         return []
+
+    def _before_result(self) -> list[Event]:
+        if self.mode is Mode.VOICE and not self._checked and not emergency_reached(self.content, self._answers):
+            reassured = self._reassured()
+            if reassured:
+                self._state = State.CHECKING
+                self._question = None
+                return [CheckAnswers(reassured)]
+        return self._finish()
+
+    def _reassured(self) -> tuple[Question, ...]:
+        """The warning-sign questions answered with an answer that raises no warning sign, in the order asked."""
+        return tuple(
+            self.content.question(question_id)
+            for question_id, option_id in self._answers.items()
+            if self.understanding.is_reassuring(question_id, option_id)
+        )
+
+    def _check_answered(self, *, yes: bool) -> list[Event]:
+        self._checked = True
+        if yes:
+            return self._finish()
+        for question in self._reassured():
+            del self._answers[question.id]
+        return [Say(self.content.phrase("check_again")), *self._advance()]
 
     def _finish(self) -> list[Event]:
         stopped = emergency_reached(self.content, self._answers)
@@ -346,30 +471,38 @@ class Dialog:
         if question is None:  # pragma: no cover - only reachable through misuse
             raise RuntimeError("no question is being asked")
         self._answers[question.id] = option.id
+        self._prune()
         readback = self.content.phrase("readback", answer=option.text, topic=question.topic)
         return [Say(readback, SayKind.READBACK), *self._advance()]
 
-    def _confirm(self, match: OptionMatch) -> list[Event]:
+    def _prune(self) -> None:
+        """Forget answers to questions that no longer apply after a changed answer (in the order asked)."""
+        kept: dict[str, str] = {}
+        for question_id, option_id in self._answers.items():
+            if self.content.question(question_id).applies(kept):
+                kept[question_id] = option_id
+        if kept != self._answers:
+            self._answers = kept
+
+    def _confirm(self, option: Option) -> list[Event]:
         if self._question is None:  # pragma: no cover - only reachable through misuse
             raise RuntimeError("no question is being asked")
-        self._state = State.CONFIRMING
-        self._pending = match.option
-        return [Confirm(self._question, match.option)]
+        self._state = State.CONFIRMING_ANSWER
+        self._pending = option
+        return [Confirm(self._question, option)]
 
-    def _confirmed(self, match: OptionMatch) -> list[Event]:
+    def _answer_confirmed(self, *, yes: bool) -> list[Event]:
         pending = self._pending
         self._state = State.ASKING
         self._pending = None
-        if pending is not None and match.option.id == "yes" and match.decision is Decision.ACCEPT:
+        if yes and pending is not None:
             return self._accept(pending)
-        if match.option.id == "yes":
-            # An unsure "yes" to "is that right?" is not enough: ask the question itself again.
-            return self._not_understood(self.content.phrase("not_understood"))
         return [Say(self.content.phrase("not_confirmed")), *self._repeat(read_options=True)]
 
     def _confirm_command(self, command: str) -> list[Event]:
-        self._resume = self._state
-        self._state = State.CONFIRMING
+        if self._state is not State.CONFIRMING_COMMAND:
+            self._resume = self._state
+        self._state = State.CONFIRMING_COMMAND
         self._pending_command = command
         return [ConfirmCommand(self.content.command(command))]
 
@@ -377,77 +510,25 @@ class Dialog:
         self._pending_command = None
         self._state = self._resume
 
-    def _command_confirmed(self, match: OptionMatch) -> list[Event]:
+    def _command_answered(self, *, yes: bool) -> list[Event]:
         command = self._pending_command
         self._drop_pending_command()
-        if command is not None and match.option.id == "yes" and match.decision is Decision.ACCEPT:
+        if yes and command is not None:
             return self.command(command)
-        # "No", or an unsure "yes": nothing changes, and the question (or the result's prompt) comes again.
-        events: list[Event] = [Say(self.content.phrase("not_confirmed_command"))]
-        if self._state is State.RESULT:
-            return [*events, Say(self.content.phrase("result_after"))]
-        return [*events, *self._repeat(read_options=False)]
+        # "No": nothing changes, and whatever was being asked comes again.
+        return [Say(self.content.phrase("not_confirmed_command")), *self._prompt_again()]
 
-    def _not_understood(self, text: str) -> list[Event]:
+    def _not_understood(self, key: str) -> list[Event]:
+        typed = self.mode is Mode.KEYBOARD
         self._failures += 1
-        events: list[Event] = [Say(text, SayKind.PROBLEM)]
-        if self._state is State.CONFIRMING:
+        events: list[Event] = [Say(self.content.phrase(f"{key}_typed" if typed else key), SayKind.PROBLEM)]
+        if self._state.confirming:
             events.append(Say(self.content.phrase("confirm_options")))
-            events.extend(self._repeat(read_options=True))
-        else:
-            events.extend(self._repeat(read_options=True))
+        events.extend(self._prompt_again(read_options=True))
         if self._failures >= MAX_FAILURES and self.mode is Mode.VOICE:
             self._failures = 0
             events.append(OfferKeyboard())
         return events
-
-    def _back(self) -> list[Event]:
-        self._pending = None
-        self._pending_command = None
-        if self._state is State.CONFIRMING:
-            self._state = State.ASKING  # the answer being confirmed is dropped, not kept waiting for a yes or no
-        if not self._answers:
-            return [Say(self.content.phrase("back_at_start")), *self._repeat(read_options=True)]
-        last = next(reversed(self._answers))
-        del self._answers[last]
-        question = self.content.question(last)
-        events: list[Event] = [Say(self.content.phrase("going_back", topic=question.topic))]
-        self._assessment = None
-        self._state = State.ASKING
-        self._failures = 0
-        self._question = question
-        return [*events, self._ask(question, read_options=True)]
-
-
-HARMLESS_COMMANDS = frozenset({"repeat", "help"})
-"""Commands that only ask the question again: obeyed even when the recognizer doubts what it heard."""
-ASKED_ALWAYS = frozenset({"quit", "restart", "keyboard"})
-"""Spoken commands that lose every answer or leave voice: asked about even when heard clearly, until the result
-(where "stop" is how a session ends). Typed commands are never asked about. In babble, the benchmark found "let me
-type" and "I want to type" in other people's speech with posteriors near 1."""
-
-
-def confirms_first(match: Match) -> bool:
-    """Whether a doubted match is a command that changes something, to be asked about before it is carried out."""
-    return isinstance(match, CommandMatch) and match.command not in HARMLESS_COMMANDS
-
-
-def asks_before(match: Match, *, sure: bool, spoken: bool, at_result: bool) -> bool:
-    """Whether a command is asked about ("Do you want to ...?") before it is carried out: a doubted one that changes
-    something, and, spoken before the result, one that loses the answers or leaves voice (ASKED_ALWAYS)."""
-    if not confirms_first(match):
-        return False
-    always = isinstance(match, CommandMatch) and match.command in ASKED_ALWAYS
-    return not sure or (spoken and always and not at_result)
-
-
-def doubted(match: Match) -> Match:
-    """What a match becomes when the recognizer doubts the words it heard: an answer is read back for confirmation
-    instead of being taken. (Commands are not changed here: repeat and help are obeyed, and the dialog asks about the
-    others first, see :func:`asks_before`.)"""
-    if isinstance(match, OptionMatch) and match.decision is Decision.ACCEPT:
-        return dataclasses.replace(match, decision=Decision.CONFIRM)
-    return match
 
 
 def options_text(content: Content, options: Sequence[Option]) -> str:

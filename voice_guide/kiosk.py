@@ -39,8 +39,8 @@ from voice_guide.content import Content, normalize_phrase
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.errors import VoiceGuideError
 from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
-from voice_guide.matcher import Matcher
 from voice_guide.session import Frontend, Heard, Outcome, Unheard, run_session
+from voice_guide.understand import Understanding
 
 if TYPE_CHECKING:
     from voice_guide.engines.base import Recognizer
@@ -295,12 +295,18 @@ def describe_error(error: BaseException) -> str:
 class Kiosk:
     """Runs the guide for one person after another until input ends, ``max_sessions`` is reached, or SIGTERM."""
 
-    def __init__(self, content: Content, factory: StationFactory, settings: KioskSettings | None = None) -> None:
+    def __init__(
+        self,
+        content: Content,
+        factory: StationFactory,
+        settings: KioskSettings | None = None,
+        understanding: Understanding | None = None,
+    ) -> None:
         self.content = content
         self.factory = factory
         self.settings = settings or KioskSettings()
-        self.matcher = Matcher(content)
-        """Shared by every person: it holds the content's phrases, never anything heard."""
+        self.understanding = understanding or Understanding(content)
+        """Shared by every person: it holds the content's phrases and the rules, never anything heard."""
         self.report = KioskReport()
         self._errors_in_row = 0
 
@@ -329,7 +335,7 @@ class Kiosk:
         started = time.monotonic()
         number = self.report.sessions + 1
         log.info("session %d started (%s)", number, station.frontend.mode.value)
-        dialog = Dialog(self.content, station.frontend.mode, self.matcher)
+        dialog = Dialog(self.content, station.frontend.mode, understanding=self.understanding)
         frontend = self._watch(station.frontend)
         fallback = self._watch(station.fallback) if station.fallback is not None else None
         try:

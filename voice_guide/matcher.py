@@ -1,17 +1,17 @@
-"""Understanding an answer: fuzzy-match what was heard or typed to an option or a command.
+"""Matching words to meanings: fuzzy-match what was heard or typed to an option or a command.
 
 Every phrase that can be said at a question (option texts, synonyms, ordinals such as "the second one", and the
 command words) is scored against the input with rapidfuzz. The best target must beat the best *other* target by a
-margin: confident -> accept; unsure -> confirm ("I heard left side. Is that right?"); nothing usable -> re-ask.
-Nothing is ever forced onto an option.
+margin: a close fit, a rough fit (worth reading back: "I heard left side. Is that right?"), or no match. Nothing is
+ever forced onto an option. Whether to trust the hearing is decided in :mod:`voice_guide.understand`.
 
 Score of one phrase (0-100): the larger of
   - ``fuzz.ratio`` of the whole input against the phrase (catches typos and mishearings: "yse" -> "yes"), and
   - when the phrase's words occur together inside a longer input ("yes I think so" contains "yes"):
     ``CONTAINED_BASE + (100 - CONTAINED_BASE) * len(phrase) / len(input)``, so a short word lost in a long
-    sentence is only enough to confirm, never to accept.
+    sentence is only ever a rough fit.
 When the best target only wins by being inside the input and another target is inside it too ("yes no"), the
-person said two things: re-ask.
+person said two things: no match.
 """
 
 from __future__ import annotations
@@ -29,29 +29,28 @@ CONTAINED_BASE = 70.0
 """Score of a phrase found inside an input infinitely longer than it (see module docstring)."""
 
 
-class Decision(Enum):
-    """What the dialog does with a match."""
+class Fit(Enum):
+    """How well the words fit the option they matched (whether to trust the hearing is decided in
+    voice_guide.understand)."""
 
-    ACCEPT = "accept"
-    """Confident: take the answer and read it back briefly."""
-    CONFIRM = "confirm"
-    """Plausible but unsure: ask "I heard X. Is that right?"."""
-    REASK = "reask"
-    """Nothing usable: say so and ask again, listing the options."""
+    CLOSE = "close"
+    """The words are the option's phrase, or very nearly: nothing about the words needs checking."""
+    ROUGH = "rough"
+    """Plausible but rough (a typo, a mishearing, or the phrase inside a longer sentence): worth reading back."""
 
 
 @dataclass(frozen=True)
 class MatchPolicy:
-    """Thresholds for turning scores into decisions (tuned by the benchmark, see BENCHMARKS.md)."""
+    """Thresholds for turning scores into a fit (tuned by the benchmark, see BENCHMARKS.md)."""
 
     accept_score: float = 88.0
-    """Minimum best score (0-100) to accept without confirming."""
+    """Minimum best score (0-100) for a close fit."""
     accept_margin: float = 12.0
-    """Minimum lead (points) of the best target over the best other target to accept."""
+    """Minimum lead (points) of the best target over the best other target for a close fit."""
     confirm_score: float = 65.0
-    """Minimum best score to ask for confirmation rather than re-ask."""
+    """Minimum best score for a rough fit rather than no match."""
     confirm_margin: float = 4.0
-    """Minimum lead to ask for confirmation; a closer race is re-asked."""
+    """Minimum lead for a rough fit; a closer race is no match."""
 
 
 @dataclass(frozen=True)
@@ -65,13 +64,13 @@ class OptionMatch:
     """Points ahead of the best other target (100 when there is none)."""
     phrase: str
     """The phrase that matched best."""
-    decision: Decision
-    """ACCEPT or CONFIRM."""
+    fit: Fit
+    """How well the words fit the option."""
 
 
 @dataclass(frozen=True)
 class CommandMatch:
-    """The input is a command (repeat, back, ...). Commands are only ever accepted, never confirmed."""
+    """The input is a command (repeat, back, ...). Only a close fit counts as a command."""
 
     command: str
     """One of content.COMMAND_IDS."""
@@ -144,7 +143,7 @@ class Matcher:
             number = int(digits.group(1))
             if 1 <= number <= len(options):
                 option = options[number - 1]
-                return OptionMatch(option, 100.0, 100.0, digits.group(1), Decision.ACCEPT)
+                return OptionMatch(option, 100.0, 100.0, digits.group(1), Fit.CLOSE)
             return NoMatch(0.0, "")
         text = normalize_phrase(heard)
         if not text:
@@ -173,16 +172,16 @@ class Matcher:
             return NoMatch(top_score, top.phrase)
         policy = self.policy
         if top_score >= policy.accept_score and margin >= policy.accept_margin:
-            decision = Decision.ACCEPT
+            fit = Fit.CLOSE
         elif top_score >= policy.confirm_score and margin >= policy.confirm_margin:
-            decision = Decision.CONFIRM
+            fit = Fit.ROUGH
         else:
             return NoMatch(top_score, top.phrase)
         if isinstance(top.target, Command):
-            if decision is not Decision.ACCEPT:
+            if fit is not Fit.CLOSE:
                 return NoMatch(top_score, top.phrase)
             return CommandMatch(top.target.id, top_score, margin, top.phrase)
-        return OptionMatch(top.target, top_score, margin, top.phrase, decision)
+        return OptionMatch(top.target, top_score, margin, top.phrase, fit)
 
 
 def _score(text: str, tokens: tuple[str, ...], candidate: _Candidate) -> tuple[float, list[int]]:

@@ -5,10 +5,13 @@ Printed text is plain and linear: no colour, no cursor movement, one idea per li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from voice_guide.content import Content, Option
 from voice_guide.dialog import (
     Ask,
     ChangeRate,
+    CheckAnswers,
     Confirm,
     ConfirmCommand,
     End,
@@ -26,6 +29,17 @@ def _numbered(options: tuple[Option, ...]) -> list[str]:
     return [f"  {index}. {option.text}" for index, option in enumerate(options, start=1)]
 
 
+def joined(content: Content, items: Sequence[str]) -> str:
+    """ "a, b and c" (the content's word for "and")."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {content.phrase('and')} {items[-1]}"
+
+
+def _check_text(content: Content, event: CheckAnswers) -> str:
+    return content.phrase("check_answers", topics=joined(content, [q.topic for q in event.questions]))
+
+
 def printed_lines(content: Content, event: Event) -> list[str]:
     """What the keyboard front end prints for one event (an empty list for events with no text)."""
     if isinstance(event, Say):
@@ -41,6 +55,8 @@ def printed_lines(content: Content, event: Event) -> list[str]:
         return [content.phrase("confirm", answer=event.option.text), *_numbered(content.confirm_options)]
     if isinstance(event, ConfirmCommand):
         return [content.phrase("confirm_command", action=event.command.action), *_numbered(content.confirm_options)]
+    if isinstance(event, CheckAnswers):
+        return [_check_text(content, event), *_numbered(content.confirm_options)]
     if isinstance(event, Result):
         lines = [""]
         for paragraph in result_paragraphs(content, event.assessment, spoken=False):
@@ -67,6 +83,8 @@ def spoken_text(content: Content, event: Event) -> str:
         return content.phrase("confirm", answer=event.option.text)
     if isinstance(event, ConfirmCommand):
         return content.phrase("confirm_command", action=event.command.action)
+    if isinstance(event, CheckAnswers):
+        return _check_text(content, event)
     if isinstance(event, Result):
         return " ".join(result_paragraphs(content, event.assessment, spoken=True))
     if isinstance(event, OfferKeyboard):

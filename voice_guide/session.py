@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Protocol
 
 from voice_guide.dialog import Dialog, End, Event, Mode, SwitchToKeyboard
+from voice_guide.engines.base import Transcript
 from voice_guide.errors import VoiceGuideError
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,13 @@ class Unheard(Enum):
 
 @dataclass(frozen=True)
 class Recognized:
-    """Words a recognizer heard, with whether it is sure of them."""
+    """What a recognizer heard (the dialog's understanding step decides what to make of it)."""
 
-    text: str
-    sure: bool
-    """False when the recognizer's confidence is low: answers are then confirmed before being taken."""
+    transcript: Transcript
 
 
 Heard = str | Recognized | Unheard | None
-"""Text typed; words recognized; an Unheard reason; or None at the end of input."""
+"""Text typed; a recognizer's transcript; an Unheard reason; or None at the end of input."""
 
 
 class Frontend(Protocol):
@@ -113,7 +112,7 @@ def run_session(dialog: Dialog, frontend: Frontend, fallback: Frontend | None = 
         elif heard is Unheard.UNRECOGNIZED:
             events = dialog.not_understood()
         elif isinstance(heard, Recognized):
-            events = dialog.hear(heard.text, sure=heard.sure)
+            events = dialog.hear_spoken(heard.transcript)
         else:
             events = dialog.hear(heard)
 

@@ -18,12 +18,10 @@ from voice_guide.content import Content
 from voice_guide.dialog import ChangeRate, Dialog, Event, Mode
 from voice_guide.engines.base import Recognizer, Transcript
 from voice_guide.errors import AudioError, SpeechError
-from voice_guide.matcher import Matcher
 from voice_guide.render import printed_lines, spoken_text
 from voice_guide.session import Heard, Recognized, Unheard
 from voice_guide.speech.microphone import Listener
 from voice_guide.speech.speaker import SilentSpeaker, Speaker
-from voice_guide.understand import CONFIRM_BELOW, is_sure
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +43,10 @@ class VoiceFrontend:
     recognizer: Recognizer
     listener: Listener
     speaker: Speaker
-    matcher: Matcher
     out: TextIO | None = None
     cue: Callable[[str], None] | None = None
     """Plays the "listening" ("start") and "done listening" ("stop") tones."""
     turns: list[Turn] = field(default_factory=list)
-    confirm_below: float = CONFIRM_BELOW
-    """See VoiceSettings.confirm_below."""
     mode: Mode = Mode.VOICE
 
     def show(self, events: Sequence[Event]) -> None:
@@ -100,14 +95,11 @@ class VoiceFrontend:
             self._cue("stop")
         if samples is None:
             return Unheard.SILENCE
-        transcript = self.recognizer.recognize(samples, self.matcher.phrases(dialog.expected_options))
+        transcript = self.recognizer.recognize(samples, dialog.phrases())
         self.turns.append(Turn(transcript, dialog.question.id if dialog.question else None))
         if self.out is not None:
             print(f"(heard: {transcript.text or '...'})", file=self.out, flush=True)
-        if not transcript.text:
-            return Unheard.UNRECOGNIZED
-        sure = is_sure(transcript, self.confirm_below, self.matcher, dialog.expected_options)
-        return Recognized(transcript.text, sure)
+        return Recognized(transcript)
 
     def notice(self, text: str) -> None:
         if self.out is not None:

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import wave
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -121,23 +121,6 @@ class SilentSpeaker(_RateControl):
 
     def stop(self) -> None:
         """Nothing to interrupt."""
-
-
-@dataclass
-class RecordingSpeaker(_RateControl):
-    """A fake for tests: remembers what was said, and how often it was stopped."""
-
-    rate: int = SpeechSettings.rate
-    said: list[str] = field(default_factory=list)
-    """Every text given to say(), in order."""
-    stops: int = 0
-    """How many times stop() was called."""
-
-    def say(self, text: str) -> None:
-        self.said.append(text)
-
-    def stop(self) -> None:
-        self.stops += 1
 
 
 _ENGINE_LOCK = threading.Lock()

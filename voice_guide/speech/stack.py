@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from voice_guide.understand import CONFIRM_BELOW
+from voice_guide.understand import CONFIRM_BELOW, UnderstandingSettings
 
 if TYPE_CHECKING:
     from voice_guide.content import Content
@@ -49,6 +49,11 @@ class VoiceSettings:
     confirm_below: float = CONFIRM_BELOW
     """Recognizer confidence (0..1) under which an answer is read back for confirmation rather than taken."""
 
+    @property
+    def understanding(self) -> UnderstandingSettings:
+        """How readily what is heard is trusted (for the dialog's understanding step)."""
+        return UnderstandingSettings(confirm_below=self.confirm_below)
+
 
 @dataclass
 class VoiceParts:
@@ -58,24 +63,20 @@ class VoiceParts:
     listener: Listener
     speaker: Speaker
     cue: Callable[[str], None] | None
-    confirm_below: float
     notices: list[str]
     """To give once: which engine listens; that speech is shown instead of spoken, and why."""
 
     def frontend(self, content: Content, out: TextIO | None) -> VoiceFrontend:
         """A fresh voice front end (no transcripts from anyone before) on these parts."""
         from voice_guide.frontends.voice import VoiceFrontend
-        from voice_guide.matcher import Matcher
 
         return VoiceFrontend(
             content=content,
             recognizer=self.recognizer,
             listener=self.listener,
             speaker=self.speaker,
-            matcher=Matcher(content),
             out=out,
             cue=self.cue,
-            confirm_below=self.confirm_below,
         )
 
 
@@ -105,7 +106,7 @@ def open_voice_parts(settings: VoiceSettings) -> VoiceParts:
         speaker = SilentSpeaker()
     elif settings.tones:
         cue = ToneCue(settings.output_device)
-    return VoiceParts(recognizer, listener, speaker, cue, settings.confirm_below, notices)
+    return VoiceParts(recognizer, listener, speaker, cue, notices)
 
 
 def open_voice(content: Content, settings: VoiceSettings, out: TextIO) -> tuple[VoiceFrontend, list[str]]:
