@@ -12,8 +12,8 @@ from pulse import PulseServer, no_audio_devices, pulse_server
 from speech import VOICES, Voice, have_espeak, synthesize
 
 from voice_guide.errors import AudioError
-from voice_guide.pcm import SAMPLE_RATE
-from voice_guide.speech.endpoint import EndpointSettings, segment
+from voice_guide.pcm import MAX_UTTERANCE, SAMPLE_RATE
+from voice_guide.speech.endpoint import BLOCK_SAMPLES, EndpointSettings, answer_audio, segment
 from voice_guide.speech.microphone import Microphone
 from voice_guide.speech.playback import Player
 from voice_guide.speech.tones import DONE_LISTENING_TONE, LISTENING_TONE, Tone, tone
@@ -181,6 +181,33 @@ def test_a_longer_end_silence_joins_phrases() -> None:
 
 
 # ------------------------------------------------------------------------------------------------------- tones
+
+
+@pytest.mark.audio
+@needs_espeak
+def test_the_answer_in_a_long_recording_is_found_and_bounded() -> None:
+    """A recording holds the answer and then minutes of other speech and noise: what a recognizer gets is the
+    answer, never more than MAX_UTTERANCE seconds."""
+    noise = np.random.default_rng(3).normal(0, 40, 16_000 * 60).astype(np.int16)  # a minute of faint background
+    answer = synthesize("not sure", VOICES[1], pad_ms=0)
+    chatter = np.concatenate([synthesize(PHRASE, VOICES[2], pad_ms=400)] * 12)
+    recording = np.concatenate([silence(2.0), answer, silence(1.5), chatter, noise]).astype(np.int16)
+    taken = answer_audio(recording)
+    assert taken is not None and taken.truncated
+    assert len(taken.samples) <= MAX_UTTERANCE * SAMPLE_RATE
+    at = taken.samples.tobytes().find(answer.tobytes())  # the whole answer is in what was taken...
+    assert 0 < at <= 2 * round(0.3 * SAMPLE_RATE) * 2, at  # ...with no more than about 0.6 s before it
+    # A short answer alone is kept whole, with its margins, and nothing is truncated.
+    alone = np.concatenate([silence(1.0), answer, silence(3.0)])
+    kept = answer_audio(alone)
+    assert kept is not None and not kept.truncated
+    assert 0 < len(kept.samples) - len(answer) <= round(2 * 0.3 * SAMPLE_RATE) + BLOCK_SAMPLES * 12
+
+
+@pytest.mark.audio
+def test_a_recording_of_silence_or_faint_noise_holds_no_answer() -> None:
+    assert answer_audio(silence(30.0)) is None
+    assert answer_audio(np.random.default_rng(5).normal(0, 30, 16_000 * 30).astype(np.int16)) is None
 
 
 @pytest.mark.parametrize("spec", [LISTENING_TONE, DONE_LISTENING_TONE])

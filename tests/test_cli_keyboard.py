@@ -8,6 +8,7 @@ import re
 import selectors
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -229,3 +230,36 @@ def test_a_signal_while_waiting_for_an_answer_exits_cleanly(content: Content, si
     assert "Traceback" not in stderr
     assert not ANSI.search(stderr)
     assert not ANSI.search((before + out).decode())
+
+
+NO_AUDIO_LIBRARIES = """
+import runpy, sys
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"numpy", "sounddevice", "pocketsphinx", "pyttsx3", "vosk", "soxr", "ctranslate2"}:
+            raise ImportError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Missing())
+sys.argv = ["voice-guide", *sys.argv[1:]]
+runpy.run_module("voice_guide", run_name="__main__")
+"""
+"""Runs the guide as if only its one required package (rapidfuzz) were installed."""
+
+
+@pytest.mark.parametrize("args", [["--keyboard"], []], ids=["keyboard", "default"])
+def test_the_keyboard_needs_none_of_the_voice_packages(content: Content, args: list[str]) -> None:
+    """`pip install voice-guide` alone (no voice extras) gives a working keyboard guide; by default it says why it
+    types instead of listening."""
+    completed = subprocess.run(
+        [sys.executable, "-c", NO_AUDIO_LIBRARIES, *args],
+        input="yes\nquit\n",
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert content.phrase("emergency_stop") in completed.stdout
+    assert "Traceback" not in completed.stderr
+    if not args:
+        assert "pip install 'voice-guide[voice]'" in completed.stdout

@@ -182,3 +182,27 @@ def test_a_whole_spoken_conversation_from_wav_files(tmp_path: Path, run_cli: Run
     assert "prostatitis" in top3
     # Nothing that needs a womb is ever suggested to someone who said they have a prostate.
     assert not {"endometriosis", "ovarian_cyst", "ectopic_pregnancy"} & {c["id"] for c in assessment["causes"]}
+
+
+def test_listen_on_long_recordings_finishes_and_finds_the_answer(tmp_path: Path, run_cli: RunCli) -> None:
+    """A 10-minute recording (the answer, then faint background) and 30 s of loud white noise: each is cut as the
+    microphone would cut it, so neither makes a decode run for minutes (the CLI runner fails a run over 60 s)."""
+    import numpy as np
+
+    long_file = tmp_path / "ten-minutes.wav"
+    background = np.random.default_rng(1).normal(0, 30, 16_000 * 600).astype(np.int16)
+    background[16_000 : 16_000 + 32_000] = 0
+    answer = synthesize("not sure", VOICES[0], pad_ms=0)
+    background[16_000 : 16_000 + len(answer)] = answer
+    long_file.write_bytes(encode_wav(background))
+    code, out, err = run_cli(["listen", str(long_file), "--question", "rf_fever", "--engine", "pocketsphinx"])
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["match"] == {"option": "not_sure", "text": "Not sure"}, result
+    assert result["audio_seconds"] <= 10.0
+
+    noise_file = tmp_path / "noise.wav"
+    noise_file.write_bytes(encode_wav(np.random.default_rng(2).normal(0, 3000, 16_000 * 30).astype(np.int16)))
+    code, out, err = run_cli(["listen", str(noise_file), "--question", "rf_fever", "--engine", "pocketsphinx"])
+    assert code == 0, err
+    assert json.loads(out)["audio_seconds"] <= 10.0

@@ -30,10 +30,8 @@ from voice_guide.engines.base import Recognizer
 from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
 from voice_guide.flow import check_answers, emergency_reached
 from voice_guide.frontends.keyboard import KeyboardFrontend
-from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
-from voice_guide.speech.microphone import WavFileListener
 from voice_guide.speech.speaker import SilentSpeaker
 from voice_guide.speech.stack import VoiceSettings, open_voice
 from voice_guide.triage import assess
@@ -266,7 +264,7 @@ def _recognizer(args: argparse.Namespace) -> Recognizer:
 
 
 def _listen(content: Content, args: argparse.Namespace) -> int:
-    from voice_guide.wav import read_wav
+    from voice_guide.speech.microphone import WavFileListener
 
     question = content.questions[0]
     if args.question is not None:
@@ -274,7 +272,7 @@ def _listen(content: Content, args: argparse.Namespace) -> int:
             question = content.question(args.question)
         except KeyError:
             raise AnswersError(f"unknown question {args.question!r} (see 'voice-guide questions')") from None
-    samples = read_wav(args.file)
+    samples = WavFileListener([args.file]).listen()  # cut as the microphone would: no speech is a silent turn
     understanding = Understanding(content, settings=voice_settings(args).understanding)
     result = listen_once(_recognizer(args), understanding, samples, question)
     output = {"file": str(args.file), **result}
@@ -284,6 +282,9 @@ def _listen(content: Content, args: argparse.Namespace) -> int:
 
 
 def _converse(content: Content, args: argparse.Namespace) -> int:
+    from voice_guide.frontends.voice import VoiceFrontend
+    from voice_guide.speech.microphone import WavFileListener
+
     missing = [str(path) for path in args.files if not path.is_file()]
     if missing:
         raise AnswersError(f"no such file: {', '.join(missing)}")

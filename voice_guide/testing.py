@@ -16,15 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.engines.base import Hypothesis, Transcript
 from voice_guide.errors import AudioError
-from voice_guide.pcm import Samples
 from voice_guide.session import Heard
 from voice_guide.speech.speaker import RATE_STEP, SpeechSettings, clamp_rate
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 DEVICE_GONE = "<device gone>"
 """A script item that makes the listener fail as an unplugged microphone does."""

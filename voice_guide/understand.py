@@ -45,12 +45,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from voice_guide.content import Content, Option, Question
 from voice_guide.engines.base import Recognizer, Transcript
 from voice_guide.matcher import CommandMatch, Fit, Match, Matcher, OptionMatch
-from voice_guide.pcm import SAMPLE_RATE, Samples
+from voice_guide.pcm import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 CONFIRM_BELOW = 0.4
 """Default confidence under which an uncalibrated engine's hearing is in doubt (``--confirm-below``). Measured on
@@ -445,20 +448,25 @@ def _reassuring_options(content: Content) -> dict[str, frozenset[str]]:
 
 
 def listen_once(
-    recognizer: Recognizer, understanding: Understanding, samples: Samples, question: Question
+    recognizer: Recognizer, understanding: Understanding, samples: Samples | None, question: Question
 ) -> dict[str, Any]:
-    """Recognize one utterance as an answer to ``question``: what ``voice-guide listen`` prints (JSON-ready)."""
+    """Recognize one utterance as an answer to ``question``: what ``voice-guide listen`` prints (JSON-ready).
+    ``samples`` None is a recording with no speech in it (asked again, as the dialog would after silence)."""
     turn = understanding.asking(question)
     started = time.perf_counter()
-    transcript = recognizer.recognize(samples, understanding.phrases(turn))
-    decision = understanding.spoken(transcript, turn)
+    if samples is None:
+        transcript = Transcript("")
+        decision = Decision(Action.ASK_AGAIN, why=(Why.NO_SPEECH,))
+    else:
+        transcript = recognizer.recognize(samples, understanding.phrases(turn))
+        decision = understanding.spoken(transcript, turn)
     elapsed = time.perf_counter() - started
     return {
         "question": question.id,
         "engine": recognizer.name,
         **transcript_json(transcript),
         **decision.as_json(),
-        "audio_seconds": round(len(samples) / SAMPLE_RATE, 3),
+        "audio_seconds": round(len(samples) / SAMPLE_RATE, 3) if samples is not None else 0.0,
         "decode_ms": round(elapsed * 1000, 1),
     }
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from voice_guide.pcm import Samples
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 
 @dataclass(frozen=True)

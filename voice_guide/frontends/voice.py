@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from voice_guide.content import Content
 from voice_guide.dialog import ChangeRate, Dialog, Event, Mode
@@ -20,8 +20,10 @@ from voice_guide.engines.base import Recognizer, Transcript
 from voice_guide.errors import AudioError, SpeechError
 from voice_guide.render import printed_lines, spoken_text
 from voice_guide.session import Heard, Recognized, Unheard
-from voice_guide.speech.microphone import Listener
 from voice_guide.speech.speaker import SilentSpeaker, Speaker
+
+if TYPE_CHECKING:
+    from voice_guide.speech.microphone import Listener
 
 log = logging.getLogger(__name__)
 

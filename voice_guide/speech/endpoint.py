@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from voice_guide.errors import AudioError
-from voice_guide.pcm import SAMPLE_RATE, Samples
+from voice_guide.pcm import MAX_UTTERANCE, SAMPLE_RATE
 
 if TYPE_CHECKING:
     from pocketsphinx import Endpointer
+
+    from voice_guide.pcm import Samples
 
 BLOCK_SAMPLES = 480
 """Samples per captured block and per endpointer frame: 30 ms at 16 kHz."""
@@ -126,10 +128,9 @@ def cut(samples: Samples, start: float, end: float, pre_roll: float) -> Samples:
     return samples[first:last].copy()
 
 
-def segment(samples: Samples, settings: EndpointSettings | None = None) -> list[Samples]:
-    """The speech segments of a whole 16 kHz mono recording, silence trimmed, in order (as the microphone cuts)."""
-    settings = settings or EndpointSettings()
-    tracker = Tracker(settings)
+def speech_regions(samples: Samples, settings: EndpointSettings | None = None) -> list[tuple[float, float]]:
+    """(start, end) in seconds of each stretch of speech in a whole recording, in order (as the microphone cuts)."""
+    tracker = Tracker(settings or EndpointSettings())
     found: list[tuple[float, float]] = []
     for frame in frames_of(samples):
         done = tracker.push(frame)
@@ -138,4 +139,40 @@ def segment(samples: Samples, settings: EndpointSettings | None = None) -> list[
     last = tracker.finish()
     if last is not None:
         found.append(last)
-    return [cut(samples, start, end, settings.pre_roll) for start, end in found]
+    return found
+
+
+def segment(samples: Samples, settings: EndpointSettings | None = None) -> list[Samples]:
+    """The speech segments of a whole 16 kHz mono recording, silence trimmed, in order (as the microphone cuts)."""
+    settings = settings or EndpointSettings()
+    return [cut(samples, start, end, settings.pre_roll) for start, end in speech_regions(samples, settings)]
+
+
+@dataclass(frozen=True)
+class AnswerAudio:
+    """The part of a recording that is taken as one answer."""
+
+    samples: Samples
+    truncated: bool
+    """True when speech went on past ``MAX_UTTERANCE`` and was cut there."""
+
+
+def answer_audio(
+    samples: Samples, max_seconds: float = MAX_UTTERANCE, margin: float = 0.3, settings: EndpointSettings | None = None
+) -> AnswerAudio | None:
+    """The part of a recording that holds the answer, the way the microphone would take it: from just before the
+    first speech to just after the last speech that starts within ``max_seconds`` of it, at most ``max_seconds``
+    long (``margin`` seconds of audio kept either side, so that soft word edges are not lost). None when the
+    recording holds no speech at all (silence, or steady noise the endpointer does not take for speech).
+
+    This bounds what any recognizer is given, however long the recording (a ten-minute file, or noise).
+    """
+    regions = speech_regions(samples, settings)
+    if not regions:
+        return None
+    start = regions[0][0]
+    end = max(e for s, e in regions if s - start < max_seconds)
+    first = max(0.0, start - margin)
+    last = min(len(samples) / SAMPLE_RATE, end + margin, first + max_seconds)
+    truncated = end + margin > first + max_seconds
+    return AnswerAudio(samples[round(first * SAMPLE_RATE) : round(last * SAMPLE_RATE)].copy(), truncated)

@@ -21,15 +21,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from voice_guide.errors import AudioError
-from voice_guide.pcm import SAMPLE_RATE, Samples
+from voice_guide.pcm import MAX_UTTERANCE, SAMPLE_RATE
 from voice_guide.speech.devices import Device, check_device, import_sounddevice, with_device_refresh
-from voice_guide.speech.endpoint import BLOCK_SAMPLES, BLOCK_SECONDS, EndpointSettings, Tracker, cut
+from voice_guide.speech.endpoint import (
+    BLOCK_SAMPLES,
+    BLOCK_SECONDS,
+    EndpointSettings,
+    Tracker,
+    answer_audio,
+    cut,
+)
 from voice_guide.wav import read_wav
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +171,7 @@ class Microphone:
                 return dropped
             dropped += 1
 
-    def listen(self, no_input_timeout: float | None = 8.0, max_utterance: float = 15.0) -> Utterance | None:
+    def listen(self, no_input_timeout: float | None = 8.0, max_utterance: float = MAX_UTTERANCE) -> Utterance | None:
         """Wait for one utterance and return it; None if no speech starts within ``no_input_timeout`` seconds.
 
         Audio captured before the call is dropped. The utterance ends after ``settings.end_silence`` of silence; one
@@ -228,21 +238,36 @@ class Listener(Protocol):
 
 
 class WavFileListener:
-    """Utterances from WAV files, one file per turn (``voice-guide converse``, tests, benchmarks)."""
+    """Utterances from WAV files, one file per turn (``voice-guide converse``, tests, benchmarks).
 
-    def __init__(self, paths: Iterable[Path]) -> None:
+    Each file is cut the way the microphone would cut it (:func:`~voice_guide.speech.endpoint.answer_audio`): a
+    file with no speech is a silent turn, and speech longer than ``max_utterance`` is cut, so a long recording or
+    one full of noise costs no more to decode than a long answer.
+    """
+
+    def __init__(self, paths: Iterable[Path], max_utterance: float = MAX_UTTERANCE) -> None:
         self._paths = list(paths)
+        self.max_utterance = max_utterance
 
     def listen(self) -> Samples | None:
         if not self._paths:
             raise EOFError
-        return read_wav(self._paths.pop(0))
+        path = self._paths.pop(0)
+        answer = answer_audio(read_wav(path), self.max_utterance)
+        if answer is None:
+            log.info("no speech in %s", path.name)
+            return None
+        if answer.truncated:
+            log.info("%s: speech cut at %.0f s", path.name, self.max_utterance)
+        return answer.samples
 
 
 class MicrophoneListener:
     """The live microphone. The input stream is opened only while listening, never while the guide speaks."""
 
-    def __init__(self, device: Device = None, no_input_timeout: float = 8.0, max_utterance: float = 15.0) -> None:
+    def __init__(
+        self, device: Device = None, no_input_timeout: float = 8.0, max_utterance: float = MAX_UTTERANCE
+    ) -> None:
         self.device = device
         """The input device (None = the system default)."""
         self.no_input_timeout = no_input_timeout

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from voice_guide.errors import AudioError
-from voice_guide.pcm import SAMPLE_RATE, Samples
+from voice_guide.pcm import SAMPLE_RATE
 from voice_guide.speech.devices import Device, check_device, import_sounddevice, with_device_refresh
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 
 class Player:

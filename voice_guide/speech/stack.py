@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from voice_guide.errors import AudioError
+from voice_guide.pcm import MAX_UTTERANCE
 from voice_guide.understand import CONFIRM_BELOW, UnderstandingSettings
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ class VoiceSettings:
     """Play the short "listening" / "done listening" tones."""
     no_input_timeout: float = 8.0
     """Seconds to wait for speech to start before saying "I didn't hear anything"."""
-    max_utterance: float = 15.0
+    max_utterance: float = MAX_UTTERANCE
     """Seconds after which a long answer is cut (the end of an answer is otherwise decided by silence)."""
     confirm_below: float = CONFIRM_BELOW
     """Recognizer confidence (0..1) under which an answer is read back for confirmation rather than taken."""
@@ -87,9 +89,15 @@ def open_voice_parts(settings: VoiceSettings) -> VoiceParts:
     to the keyboard.
     """
     from voice_guide.engines.loader import describe, load_recognizer
-    from voice_guide.speech.microphone import Microphone, MicrophoneListener
     from voice_guide.speech.speaker import SilentSpeaker, SpeechSettings, open_speaker
-    from voice_guide.speech.tones import ToneCue
+
+    try:
+        from voice_guide.speech.microphone import Microphone, MicrophoneListener
+        from voice_guide.speech.tones import ToneCue
+    except ImportError as error:  # numpy, from the voice extras
+        raise AudioError(
+            f"the voice packages are not installed ({error.name or error}): pip install 'voice-guide[voice]'"
+        ) from None
 
     listener = MicrophoneListener(settings.input_device, settings.no_input_timeout, settings.max_utterance)
     with Microphone(settings.input_device):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voice_guide.pcm import SAMPLE_RATE, Samples
+from voice_guide.pcm import SAMPLE_RATE
 from voice_guide.speech.devices import Device
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 
 @dataclass(frozen=True)
