@@ -96,6 +96,18 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "kiosk_error": frozenset(),
     "kiosk_keyboard_only": frozenset({"reason"}),
     "kiosk_stopped": frozenset(),
+    # the summary for a clinician (voice_guide/summary.py)
+    "summary_title": frozenset(),
+    "summary_date": frozenset({"date"}),
+    "summary_urgency": frozenset({"title"}),
+    "summary_warning_signs": frozenset({"signs"}),
+    "summary_causes": frozenset({"causes"}),
+    "summary_stopped_early": frozenset(),
+    "summary_answers": frozenset({"answer", "topics"}),
+    "summary_answer": frozenset({"topic", "answer"}),
+    "summary_other_no": frozenset({"count"}),
+    "summary_none": frozenset(),
+    "summary_not_diagnosis": frozenset(),
 }
 """Every phrase the code speaks, with the placeholders each may use."""
 
