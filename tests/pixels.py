@@ -59,8 +59,12 @@ def crop(pixels: Pixels, box: Box) -> Pixels:
 
 
 def _colours(region: Pixels) -> tuple[Any, Any]:
-    flat = region.reshape(-1, 3)
-    colours, counts = np.unique(flat, axis=0, return_counts=True)
+    """The distinct colours (rows of 3) and how many pixels have each. Packs RGB into one integer: np.unique on
+    rows (axis=0) is some 50 times slower."""
+    flat = region.reshape(-1, 3).astype(np.uint32)
+    packed = (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
+    values, counts = np.unique(packed, return_counts=True)
+    colours = np.stack([(values >> 16) & 255, (values >> 8) & 255, values & 255], axis=1)
     return colours, counts
 
 
@@ -75,11 +79,14 @@ def ink(region: Pixels, min_share: float = 0.03) -> Colour | None:
     """The text's core colour (see the module docstring), None when the region is one colour."""
     bg = background(region)
     colours, counts = _colours(region)
-    others = [(c, n) for c, n in zip(colours, counts, strict=True) if tuple(int(v) for v in c) != bg]
-    total = sum(int(n) for _, n in others)
+    keep = ~np.all(colours == np.array(bg), axis=1)
+    colours, counts = colours[keep], counts[keep]
+    total = int(counts.sum())
     if total == 0:
         return None
-    common = [c for c, n in others if n >= min_share * total] or [max(others, key=lambda item: int(item[1]))[0]]
+    common = colours[counts >= min_share * total]
+    if len(common) == 0:
+        common = colours[[int(np.argmax(counts))]]
     best = max(common, key=lambda c: contrast(c, bg))
     return (int(best[0]), int(best[1]), int(best[2]))
 

@@ -135,6 +135,7 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "screen_quit": frozenset(),
     "screen_start": frozenset(),
     "screen_ready": frozenset(),
+    "screen_no_voice": frozenset({"reason"}),
 }
 """Every phrase the code speaks, with the placeholders each may use."""
 

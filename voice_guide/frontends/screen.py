@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     import pygame
 
     from voice_guide.frontends.voice import VoiceFrontend
+    from voice_guide.kiosk import StationFactory
+    from voice_guide.speech.stack import VoiceParts, VoiceSettings
     from voice_guide.summary import QrImage
     from voice_guide.triage import Assessment
 
@@ -161,6 +163,10 @@ MIN_TEXT = 24
 
 TARGET = 64
 """Buttons are at least this tall and wide (px; WCAG 2.2's enhanced target size is 44)."""
+
+SPLIT_BELOW = 560
+"""When the summary's text would have a column narrower than this beside the code (px, on a 1280x800 screen;
+scaled with the screen), the code gets a page of its own instead."""
 
 QR_SHARE = 0.42
 """At most this share of the screen's width goes to the QR code on the summary page; the rest to its text. At
@@ -608,14 +614,22 @@ FITS = (
     (1.0, 1.0),
     (1.0, 0.85),
     (1.0, 0.7),
-    (0.9, 0.7),
-    (0.8, 0.7),
-    (0.7, 0.7),
-    (0.6, 0.6),
-    (0.5, 0.5),
+    (1.0, 0.0),
+    (0.9, 0.0),
+    (0.8, 0.0),
+    (0.7, 0.0),
+    (0.6, 0.0),
+    (0.5, 0.0),
 )
 """(question/answer shrink, message shrink) tried in turn until a page fits: the welcome and other messages give
-way first, the question last."""
+way first (0 means MIN_TEXT), the question last. If even the last does not fit, the messages that are neither a
+warning nor a problem are left off the screen (they are spoken, and the result and help repeat what matters)."""
+
+
+RESULT_FITS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.25)
+"""Shrinks tried in turn until the result's banner fits its first page (which may then hold nothing else), and
+every other page has room for RESULT_LINES lines."""
+RESULT_LINES = 3
 
 
 def layout(
@@ -636,11 +650,23 @@ def layout(
     """
     scale = TEXT_SCALES[look.scale]
     if view.kind is Kind.RESULT and view.assessment is not None:
-        return _result_frame(view, look, status, size, fonts, words, content, scale, qr_modules)
+        for shrink in RESULT_FITS:
+            result = _result_frame(view, look, status, size, fonts, words, content, scale * shrink, qr_modules)
+            if result.fits:
+                break
+        return result
     frame = None
-    for shrink, message_shrink in FITS:
+    important = tuple(m for m in view.messages if m.kind in (SayKind.WARNING, SayKind.PROBLEM))
+    # Larger text keeps the question at least as large as the default would be, leaving messages off first.
+    floor = 1.0 if scale > 1.0 else 0.0
+    attempts = [
+        (messages, fit) for messages in (view.messages, important, ()) for fit in FITS if scale * fit[0] >= floor
+    ]
+    attempts += [((), fit) for fit in FITS]
+    for messages, (shrink, message_shrink) in attempts:
+        shortened = dataclasses.replace(view, messages=messages)
         frame = _page_frame(
-            view, look, status, size, fonts, words, content, voice, scale * shrink, scale * message_shrink
+            shortened, look, status, size, fonts, words, content, voice, scale * shrink, scale * message_shrink
         )
         if frame.fits:
             return frame
@@ -764,15 +790,17 @@ def result_body(content: Content, assessment: Assessment) -> list[tuple[str, boo
     return [(p, p in headings) for p in result_paragraphs(content, assessment, spoken=True) if p != said]
 
 
-Line = tuple[str, bool, bool]
-"""A wrapped line: (text, bold, ends its paragraph)."""
+Line = tuple[str, bool, bool, bool]
+"""A wrapped line: (text, bold, ends its paragraph, is a warning)."""
 
 
-def _lines(fonts: Fonts, blocks: Sequence[tuple[str, bool]], size: int, width: int) -> list[Line]:
+def _lines(
+    fonts: Fonts, blocks: Sequence[tuple[str, bool]], size: int, width: int, *, warning: bool = False
+) -> list[Line]:
     lines: list[Line] = []
     for text, bold in blocks:
         wrapped = fonts.wrap(text, size, width, bold)
-        lines += [(line, bold, index == len(wrapped) - 1) for index, line in enumerate(wrapped)]
+        lines += [(line, bold, index == len(wrapped) - 1, warning) for index, line in enumerate(wrapped)]
     return lines
 
 
@@ -782,7 +810,8 @@ def _paginate(fonts: Fonts, lines: Sequence[Line], size: int, heights: tuple[int
     used = 0
     for line in lines:
         line_height = fonts.line_height(size, line[1])
-        if pages[-1] and used + line_height > heights[min(len(pages) - 1, 1)]:
+        room = heights[min(len(pages) - 1, 1)]
+        if used + line_height > room and (pages[-1] or (len(pages) == 1 and room < line_height)):
             pages.append([])
             used = 0
         pages[-1].append(line)
@@ -811,29 +840,35 @@ def _result_frame(
     summary = look.summary and bool(view.summary)
     qr_side = 0
     if summary and qr_modules:
-        # The code is as large as fits beside the text: whole pixels per module, at most half the width.
+        # The code is as large as fits beside the text: whole pixels per module, at most QR_SHARE of the width.
         room = min(height - 2 * margin - (TARGET + gap), round((width - 2 * margin) * QR_SHARE))
         qr_side = max(1, room // qr_modules) * qr_modules
     column = width - 2 * margin - (qr_side + 2 * gap if qr_side else 0)
+    split = bool(qr_side) and column < SPLIT_BELOW * _unit(size) / 0.6
+    """A small or upright screen: the code gets a page of its own (the first), the text the pages after it."""
+    if split:
+        column, qr_side = width - 2 * margin, 0
     body_size = _px("summary" if summary else "body", size, scale)
     if summary:
-        lines = _lines(
-            fonts, [(words.summary_intro, True), *((t, False) for t in view.summary.split("\n"))], body_size, column
-        )
+        intro = [] if split else [(words.summary_intro, True)]
+        lines = _lines(fonts, [*intro, *((t, False) for t in view.summary.split("\n"))], body_size, column)
     else:
-        lines = _lines(fonts, result_body(content, view.assessment), body_size, column)
+        # The emergency stop's warning (or a problem) comes first, in the warning colour, then the result.
+        warnings = [(m.text, True) for m in view.messages if m.kind in (SayKind.WARNING, SayKind.PROBLEM)]
+        lines = _lines(fonts, warnings, body_size, column, warning=True)
+        lines += _lines(fonts, result_body(content, view.assessment), body_size, column)
+    qr_page: list[Rect] = []
 
     def page_frame(page: int, pages: int) -> tuple[list[Item], int, int]:
         """The items above the text, and where the text may go (top, bottom), for this page."""
         stack = _Stack(fonts, theme, margin, column, margin, gap)
         left = words.page.format(number=page + 1, total=pages) if pages > 1 else ""
-        _top_bar(stack, words, look, size, left, scale)
-        _banner(stack, view.assessment, content, size, scale, compact=page > 0, slim=summary)  # type: ignore[arg-type]
-        shown = [Message(status.notice, SayKind.WARNING)] if status.notice else []
-        if page == 0 and not summary:  # the emergency stop's warning, a problem: the result's first page only
-            shown += [m for m in view.messages if m.kind in (SayKind.WARNING, SayKind.PROBLEM)]
-        for message in shown:
-            stack.text(message.text, _px("body", size, scale), bold=True, colour=theme.problem, role="message")
+        code_page = split and page == 0
+        if not code_page:  # the code's own page gives it every pixel it can
+            _top_bar(stack, words, look, size, left, scale)
+            _banner(stack, view.assessment, content, size, scale, compact=page > 0, slim=summary)  # type: ignore[arg-type]
+        if status.notice:
+            stack.text(status.notice, _px("body", size, scale), bold=True, colour=theme.problem, role="message")
         actions: list[ButtonSpec] = []
         if pages > 1:
             actions += [
@@ -846,29 +881,51 @@ def _result_frame(
             button_rows(fonts, actions, control, "control", Rect(margin, 0, width - 2 * margin, 0), fill=False),
             height - margin,
         )
-        return [*stack.items, *bottom], stack.y, min(b.rect.y for b in bottom) - gap
+        bar = min(b.rect.y for b in bottom) - gap
+        if code_page:  # the code as large as fits, on the left (on top when upright), the intro beside it
+            landscape = width > height
+            room = min(bar - stack.y, round((width - 2 * margin) * 0.6)) if landscape else width - 2 * margin
+            side = max(1, room // qr_modules) * qr_modules
+            qr_page[:] = [Rect(margin, stack.y, side, side)]
+            if landscape:
+                stack.left, stack.width = margin + side + 2 * gap, width - 2 * margin - side - 2 * gap
+            else:
+                stack.y += side + gap
+            stack.text(words.summary_intro, body_size, bold=True, role="summary")
+            if pages > 1:
+                stack.text(left, _px("control", size, scale), colour=theme.muted, role="page")
+            return [*stack.items, *bottom], bar, bar
+        return [*stack.items, *bottom], stack.y, bar
 
     # Pages: the first page's room differs (the full banner); two passes settle the page count in the top bar.
     pages_count = 1
     for _ in range(3):
         rooms = [page_frame(min(n, 1), max(pages_count, 2 if n else 1)) for n in (0, 1)]
         spans = [bottom - top for _, top, bottom in rooms]
-        pages = _paginate(fonts, lines, body_size, (max(spans[0], 1), max(spans[1], 1)))
+        pages = _paginate(fonts, lines, body_size, (max(spans[0], 0), max(spans[1], 1)))
         if len(pages) == pages_count:
             break
         pages_count = len(pages)
     page = min(look.page, len(pages) - 1)
     items, top, _ = page_frame(page, len(pages))
+    line = fonts.line_height(body_size, True)
+    fits = spans[0] >= -2 * gap and spans[1] >= RESULT_LINES * line  # the first page may hold only its banner
     y = top
     role = "summary" if summary else "body"
-    for text, bold, end in pages[page]:
+    for text, bold, end, warning in pages[page]:
         line_height = fonts.line_height(body_size, bold)
         rect = Rect(margin, y, column, line_height)
-        items.append(TextBlock(rect, (text,), body_size, bold, theme.text, theme.background, role))
+        colour = theme.problem if warning else theme.text
+        items.append(
+            TextBlock(rect, (text,), body_size, bold, colour, theme.background, "message" if warning else role)
+        )
         y += line_height + (body_size // 2 if end else 0)
     if qr_side:
         items.append(QrBlock(Rect(width - margin - qr_side, margin, qr_side, qr_side)))
-    return Frame(size, theme, tuple(items), pages=len(pages))
+    elif split and page == 0:
+        items.append(QrBlock(qr_page[0]))
+        fits = fits and qr_page[0].w >= 2 * qr_modules
+    return Frame(size, theme, tuple(items), pages=len(pages), fits=fits)
 
 
 # ---- drawing -----------------------------------------------------------------------------------------------------
@@ -1000,6 +1057,7 @@ class ScreenUI:
         self._qr_surface: tuple[QrImage, pygame.Surface] | None = None
         """The QR code as an SDL surface (UI thread only)."""
         self._frame: Frame | None = None
+        self._frame_view: View | None = None
         self._pressed: Button | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -1106,6 +1164,11 @@ class ScreenUI:
         """The frame drawn last (tests read where the buttons are)."""
         with self._lock:
             return self._frame
+
+    def shown(self) -> tuple[View, Frame | None]:
+        """The view presented last, and the frame drawn last if it was drawn from that view (else None)."""
+        with self._lock:
+            return self._view, self._frame if self._frame_view is self._view else None
 
     def wait_drawn(self, after: int, timeout: float = 10.0) -> int:
         """Wait until more than ``after`` frames were drawn; the count drawn (tests)."""
@@ -1306,6 +1369,7 @@ class ScreenUI:
         pixels = pygame.image.tobytes(surface, "RGB")
         with self._lock:
             self._frame = frame
+            self._frame_view = view
             self._screenshot = pixels
         with self._drawn:
             self._draws += 1
@@ -1382,21 +1446,36 @@ class ScreenFrontend:
     keys send the option's own words, so they mean the same in both.
     """
 
-    def __init__(self, content: Content, ui: ScreenUI, voice: VoiceFrontend | None = None) -> None:
+    def __init__(
+        self,
+        content: Content,
+        ui: ScreenUI,
+        voice: VoiceFrontend | None = None,
+        *,
+        idle_timeout: float | None = None,
+    ) -> None:
         self.content = content
         self.ui = ui
         self.voice = voice
+        self.idle_timeout = idle_timeout
+        """Without voice: seconds with no touch or key after which a turn counts as silent (the kiosk's idle watch
+        counts those); None waits for ever. With voice the microphone's no-input timeout decides."""
         self.mode: Mode = Mode.VOICE if voice is not None else Mode.KEYBOARD
         self._view = View()
         self._interrupted = threading.Event()
         self._turn: _VoiceTurn | None = None
         self._results: queue.Queue[tuple[_VoiceTurn, Heard | BaseException]] = queue.Queue()
-        ui.voice = voice is not None
-        ui.on_touch = self._touched
+
+    def _take_screen(self) -> None:
+        """Make this front end the one the screen reports touches to (a station's voice and touch-only front ends
+        share one screen)."""
+        self.ui.voice = self.voice is not None
+        self.ui.on_touch = self._touched
 
     # -- Frontend protocol --
 
     def show(self, events: Sequence[Event]) -> None:
+        self._take_screen()
         self._finish_turn()
         self._interrupted.clear()
         self._view = view_for(self.content, events, self._view, datetime.date.today())
@@ -1413,6 +1492,7 @@ class ScreenFrontend:
             self.ui.set_status(Indicator.IDLE)
 
     def listen(self, dialog: Dialog) -> Heard:
+        self._take_screen()
         try:
             typed = self.ui.inputs.get_nowait()
         except queue.Empty:
@@ -1421,13 +1501,17 @@ class ScreenFrontend:
             return None if isinstance(typed, Closed) else typed
         if self.voice is not None:
             self._start_turn(dialog)
+        waited = 0.0
         while True:
             try:
                 item = self.ui.inputs.get(timeout=0.1)
             except queue.Empty:
+                waited += 0.1
                 heard = self._voice_result()
                 if heard is not _NOTHING:
                     return heard  # type: ignore[return-value]
+                if self.voice is None and self.idle_timeout is not None and waited >= self.idle_timeout:
+                    return Unheard.SILENCE
                 continue
             self._cancel_turn()
             self.ui.set_status(Indicator.IDLE)
@@ -1436,6 +1520,7 @@ class ScreenFrontend:
             return item
 
     def notice(self, text: str) -> None:
+        self._take_screen()
         self.ui.notice(text)
         if self.voice is not None:
             self.ui.set_status(Indicator.SPEAKING)
@@ -1549,3 +1634,138 @@ class ScreenFrontend:
 
 
 _NOTHING = object()
+
+
+# ---- the kiosk: waiting for the next person, and a station per person --------------------------------------------
+
+
+class ScreenWaiter:
+    """Waits for the next person on the screen (the kiosk's :class:`~voice_guide.kiosk.Waiter`).
+
+    It first clears everything of the last person (:meth:`ScreenUI.reset`), then shows the waiting page, with the
+    station's ``notice`` (e.g. why there is no voice) kept on it, and returns True when someone touches Start,
+    presses Enter or types anything, or, with ``voice``, says a start word ("start", "begin", "hello"); False when the
+    window is closed.
+    """
+
+    def __init__(self, content: Content, ui: ScreenUI, notice: str = "", voice: VoiceParts | None = None) -> None:
+        self.content = content
+        self.ui = ui
+        self.notice = notice
+        self.voice = voice
+
+    def wait(self) -> bool:
+        self.ui.reset(self.notice)
+        self.ui.voice = self.voice is not None
+        self.ui.on_touch = None
+        stop = threading.Event()
+        listening = None
+        if self.voice is not None:
+            listening = threading.Thread(target=self._listen_for_start, args=(stop,), name="screen-start", daemon=True)
+            listening.start()
+        try:
+            while True:
+                try:
+                    item = self.ui.inputs.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                return not isinstance(item, Closed)
+        finally:
+            stop.set()
+            if listening is not None and self.voice is not None:
+                while listening.is_alive():
+                    if isinstance(self.voice.listener, Cancellable):
+                        self.voice.listener.cancel()
+                    listening.join(0.05)
+
+    def _listen_for_start(self, stop: threading.Event) -> None:
+        """Voice thread: listen until a start word is heard (then press Start) or ``stop`` is set."""
+        from voice_guide.content import normalize_phrase
+        from voice_guide.kiosk import start_words
+
+        parts = self.voice
+        if parts is None:
+            return
+        words = set(start_words(self.content))
+        while not stop.is_set():
+            try:
+                samples = parts.listener.listen()
+            except (EOFError, VoiceGuideError) as error:
+                log.warning("listening for the start word stopped: %s", type(error).__name__)
+                return
+            if samples is None or stop.is_set():
+                continue
+            heard = parts.recognizer.recognize(samples, sorted(words)).text
+            if set(normalize_phrase(heard).split()) & words:
+                self.ui.inputs.put(self.ui.words.start)
+                return
+
+
+def screen_stations(
+    content: Content,
+    ui: ScreenUI,
+    *,
+    keyboard: bool,
+    idle_timeout: float,
+    settings: VoiceSettings | None = None,
+) -> tuple[StationFactory, str]:
+    """The kiosk's stations on the screen, and a notice for the waiting page ("" when there is none).
+
+    With voice (unless ``keyboard``): each person gets a screen front end with a fresh voice front end, and a
+    touch-only one as the fallback (a microphone that fails mid-session hands over, answers kept); without voice,
+    touch and keys, saying why on the waiting page.
+    """
+    from voice_guide.kiosk import Station
+
+    parts: VoiceParts | None = None
+    notice = ""
+    if not keyboard:
+        from voice_guide.speech.stack import VoiceSettings as Settings
+        from voice_guide.speech.stack import open_voice_parts
+
+        try:
+            parts = open_voice_parts(settings or Settings())
+        except (VoiceGuideError, ImportError) as error:
+            log.warning("voice is not available: %s", error)
+            notice = content.phrase("screen_no_voice", reason=str(error))
+        else:
+            log.info("kiosk voice: %s", " ".join(parts.notices))
+
+    def build() -> Station:
+        touch = ScreenFrontend(content, ui, idle_timeout=idle_timeout)
+        waiter = ScreenWaiter(content, ui, notice, parts)
+        if parts is None:
+            return Station(touch, waiter)
+        voice = ScreenFrontend(content, ui, parts.frontend(content, None))
+        return Station(voice, waiter, fallback=touch)
+
+    return build, notice
+
+
+def screen_frontends(
+    content: Content, ui: ScreenUI, settings: VoiceSettings | None, *, require_voice: bool = False
+) -> tuple[ScreenFrontend, ScreenFrontend | None, str]:
+    """``voice-guide --screen``: the screen front end (with voice unless ``settings`` is None), its touch-only
+    fallback, and a notice to show ("" when there is none). VoiceGuideError when ``require_voice`` and voice
+    cannot be used."""
+    touch = ScreenFrontend(content, ui)
+    if settings is None:
+        return touch, None, ""
+    from voice_guide.speech.stack import open_voice_parts
+
+    try:
+        parts = open_voice_parts(settings)
+    except (VoiceGuideError, ImportError) as error:
+        if require_voice:
+            raise
+        return touch, None, content.phrase("screen_no_voice", reason=str(error))
+    return ScreenFrontend(content, ui, parts.frontend(content, None)), touch, ""
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """ "1280x800" -> (1280, 800); ValueError otherwise."""
+    width, _, height = text.lower().partition("x")
+    size = (int(width), int(height))
+    if min(size) < 200:
+        raise ValueError(f"screen size {text!r} is too small (at least 200x200)")
+    return size
