@@ -6,22 +6,32 @@ screenshot, voice and touch at the same time, nothing of a person left after a r
 from __future__ import annotations
 
 import datetime
+import queue
+import re
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CLI_TIMEOUT, cli_command
 from kiosk_helpers import Person, rng, scripted_person
-from pixels import LARGE_TEXT, TARGET, TEXT, Pixels, background, contrast, crop, ink, shows, text_contrast
-from test_privacy import refuse_sockets
-from xvfb import Display, xvfb  # noqa: F401 - the fixture
+from pixels import LARGE_TEXT, TARGET, TEXT, Pixels, background, contrast, crop, ink, rgb, shows, text_contrast
+from test_privacy import refuse_sockets, repo_env
+from xvfb import Display
+from xvfb import xvfb as xvfb  # the fixture
 
 from voice_guide.content import Content
 from voice_guide.dialog import Confirm, Dialog, Mode
+from voice_guide.engines.base import Transcript
 from voice_guide.flow import emergency_reached
+from voice_guide.frontends.voice import VoiceFrontend
+from voice_guide.matcher import Matcher
 from voice_guide.session import Outcome, run_session
+from voice_guide.speech.speaker import RecordingSpeaker
 from voice_guide.summary import summary_text
 from voice_guide.triage import assess
 from voice_guide.urgency import Urgency
@@ -466,3 +476,323 @@ def test_the_waiting_page_keeps_the_reason_voice_is_off(content: Content, offscr
     posted_hands().press(frame.button(Words.from_content(content).start))
     thread.join(5)
     assert started == [True]
+
+
+# ---- on a real X server, with real clicks and key presses ---------------------------------------------------------
+
+
+@pytest.fixture
+def on_xvfb(content: Content, xvfb: Display, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ScreenUI, Display]]:
+    """The screen in full-screen mode on a fresh Xvfb (SDL's X11 driver)."""
+    monkeypatch.setenv("DISPLAY", xvfb.name)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "x11")
+    ui = ScreenUI(content)  # full screen: the display's own size
+    ui.open()
+    try:
+        yield ui, xvfb
+    finally:
+        ui.close()
+
+
+def x_screenshot(display: Display) -> Pixels:
+    return rgb(display.screenshot())
+
+
+def test_a_consultation_on_x11_by_real_clicks_and_keys_with_its_screens_checked(
+    content: Content, on_xvfb: tuple[ScreenUI, Display], fonts: Fonts
+) -> None:
+    ui, display = on_xvfb
+    assert ui.size == display.size  # full screen
+    waiting = display.wait_for(lambda image: x_screenshot(display) if ui.draws else None, what="the first frame")
+    person = person_answering_everything(content, seed=13)
+
+    def keep(view: View, answered: int) -> bool:
+        return answered in (0, 5) or view.kind is Kind.RESULT
+
+    seen, outcome = run_visit(ui, content, person, x_hands(display), lambda: x_screenshot(display), keep=keep)
+
+    assert outcome is Outcome.COMPLETED
+    assert seen.summary_codes == [expected_summary(content, person)]  # read off the X server's own pixels
+    kept = [(view.kind, frame) for view, frame, _ in seen.frames]
+    assert [kind for kind, _ in kept].count(Kind.QUESTION) == 2
+    for view, frame, pixels in seen.frames:
+        check_pixels(frame, pixels, fonts)  # what X shows: the words, the contrast, the targets
+        if view.kind is Kind.QUESTION:
+            question = frame.texts("question")[0]
+            height = question.rect.h // len(question.lines)
+            assert height >= 44  # the question's lines are at least 44 px apart at 1280x800
+    drawn = ui.draws
+    ui.reset()
+    ui.wait_drawn(drawn)
+    after = display.wait_for(
+        lambda image: x_screenshot(display) if np.array_equal(x_screenshot(display), waiting) else None,
+        what="the waiting page again",
+    )
+    assert np.array_equal(after, waiting)
+
+
+# ---- voice and touch at the same time ------------------------------------------------------------------------------
+
+
+class HeldSpeaker(RecordingSpeaker):
+    """Speaks each text for ``hold`` seconds, unless stopped (from another thread)."""
+
+    def __init__(self, hold: float) -> None:
+        super().__init__()
+        self.hold = hold
+        self.speaking = threading.Event()
+        self._stop = threading.Event()
+
+    def say(self, text: str) -> None:
+        super().say(text)
+        self._stop.clear()
+        self.speaking.set()
+        self._stop.wait(self.hold)
+        self.speaking.clear()
+
+    def stop(self) -> None:
+        super().stop()
+        self._stop.set()
+
+
+class HeldListener:
+    """Listens until the test says something (``say``) or listening is cancelled; counts cancels."""
+
+    def __init__(self) -> None:
+        self.heard: queue.Queue[str] = queue.Queue()
+        self.listening = threading.Event()
+        self.cancels = 0
+        self._cancel = threading.Event()
+
+    def listen(self) -> object:
+        self._cancel.clear()
+        self.listening.set()
+        try:
+            while not self._cancel.is_set():
+                try:
+                    text = self.heard.get(timeout=0.02)
+                except queue.Empty:
+                    continue
+                data = text.encode()
+                return np.frombuffer(data + b" " * (len(data) % 2), dtype=np.int16).copy()
+            return None
+        finally:
+            self.listening.clear()
+
+    def cancel(self) -> None:
+        self.cancels += 1
+        self._cancel.set()
+
+
+class Echo:
+    name = "echo"
+
+    def recognize(self, audio: object, phrases: Sequence[str]) -> Transcript:
+        text = audio.tobytes().decode().strip()  # type: ignore[attr-defined]
+        return Transcript(text if text in phrases else "")
+
+    def missing_words(self, phrases: Sequence[str]) -> set[str]:
+        return set()
+
+
+def test_voice_and_touch_at_once_a_touch_stops_the_speech_and_the_listening(
+    content: Content, offscreen: ScreenUI
+) -> None:
+    speaker, listener = HeldSpeaker(hold=1.0), HeldListener()
+    voice = VoiceFrontend(content, Echo(), listener, speaker, Matcher(content), out=None, confirm_below=0)  # type: ignore[arg-type]
+    frontend = ScreenFrontend(content, offscreen, voice)
+    words = Words.from_content(content)
+    hands = posted_hands()
+    done: list[object] = []
+    steps: list[str] = []
+
+    def person() -> None:
+        try:
+            # 1. The welcome is being spoken: touching "No" stops it, and is the answer.
+            assert speaker.speaking.wait(5)
+            _, frame = shown_frame(offscreen, lambda view, frame: view.kind is Kind.QUESTION)
+            hands.press(frame.button("2  No"))
+            steps.append("touched while speaking")
+            # 2. The next question is spoken; let it finish, then answer by voice; the screen shows what was heard.
+            assert listener.listening.wait(10)
+            _, frame = shown_frame(
+                offscreen,
+                lambda view, frame: any(words.listening in " ".join(b.lines) for b in frame.texts("indicator")),
+            )
+            listener.heard.put("no")
+            _, frame = shown_frame(
+                offscreen,
+                lambda view, frame: any(
+                    words.heard.format(text="no") in " ".join(b.lines) for b in frame.texts("indicator")
+                ),
+            )
+            steps.append("heard in words")
+            # 3. While the microphone listens, a touch answers and the listening is cancelled.
+            speaker.hold = 0.0
+            time.sleep(0.3)
+            assert listener.listening.wait(10)
+            _, frame = shown_frame(offscreen, lambda view, frame: view.kind is Kind.QUESTION)
+            hands.press(frame.button("2  No"))
+            steps.append("touched while listening")
+            # 4. Then the number keys, to the result, and Stop.
+            while True:
+                view, frame = shown_frame(
+                    offscreen, lambda view, frame: listener.listening.is_set() or view.kind is Kind.RESULT
+                )
+                if view.kind is Kind.RESULT:
+                    hands.press(frame.button(words.quit))
+                    return
+                hands.key("2" if len(view.options) == 3 else "1")
+                time.sleep(0.05)
+        except BaseException as error:
+            done.append(error)
+            offscreen.inputs.put(Closed())
+
+    thread = threading.Thread(target=person, daemon=True)
+    thread.start()
+    result = run_session(Dialog(content, frontend.mode), frontend, ScreenFrontend(content, offscreen))
+    thread.join(10)
+    if done:
+        raise done[0]  # type: ignore[misc]
+    assert steps == ["touched while speaking", "heard in words", "touched while listening"]
+    assert result.outcome is Outcome.COMPLETED
+    assert speaker.stops >= 1
+    assert listener.cancels >= 1
+    assert any(isinstance(turn.transcript, Transcript) and turn.transcript.text == "no" for turn in voice.turns)
+
+
+def test_the_microphone_stops_listening_when_cancelled() -> None:
+    """Microphone.listen(cancelled=...) returns None within about 0.1 s, with audio still arriving."""
+    from voice_guide.speech.endpoint import BLOCK_SAMPLES
+    from voice_guide.speech.microphone import Microphone
+
+    class Running:
+        active = True
+
+    microphone = Microphone()
+    microphone._stream = Running()
+    cancelled = threading.Event()
+    feeding = threading.Event()
+
+    def feed() -> None:
+        while not feeding.is_set():
+            microphone._queue.put((b"\0\0" * BLOCK_SAMPLES, time.monotonic(), ""))
+            time.sleep(0.03)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    threading.Timer(0.3, cancelled.set).start()
+    started = time.monotonic()
+    try:
+        result = microphone.listen(no_input_timeout=None, cancelled=cancelled)
+    finally:
+        feeding.set()
+    assert result is None
+    assert 0.25 < time.monotonic() - started < 1.0
+
+
+# ---- the kiosk on the screen, as a process: two people, strace watching ------------------------------------------
+
+
+UNIX_CONNECT = re.compile(r'connect\(\d+, \{sa_family=AF_UNIX, sun_path=(@?"[^"]*")')
+SOCKET_CALL = re.compile(r"^\d+\s+socket\((AF_[A-Z0-9]+)")
+
+
+def shows_block(pixels: Pixels, fonts: Fonts, block: TextBlock) -> bool:
+    return shows(pixels, rendered_line(fonts, block), (block.rect.x, block.rect.y))
+
+
+def test_the_kiosk_on_the_screen_serves_two_people_forgets_the_first_and_opens_no_network_socket(
+    content: Content, xvfb: Display, fonts: Fonts, tmp_path: Path
+) -> None:
+    from test_privacy import CHANGING_CALLS, OPEN_CALL, WRITE_FLAGS, _can
+
+    if not _can(["strace", "-f", "-qq", "-o", "/dev/null", "true"]):
+        pytest.skip("strace is not installed or ptrace is not permitted")
+    words = Words.from_content(content)
+    trace = tmp_path / "trace.txt"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = repo_env(HOME=str(home), TMPDIR=str(home)) | {"DISPLAY": xvfb.name}
+    env.pop("SDL_VIDEODRIVER", None)
+    kiosk = subprocess.Popen(
+        [
+            "strace",
+            "-f",
+            "-qq",
+            "-e",
+            "trace=network,file",
+            "-o",
+            str(trace),
+            *cli_command(["kiosk", "--screen", "--keyboard", "--max-sessions", "2"]),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=home,
+    )
+    try:
+
+        def grab() -> Pixels:
+            return x_screenshot(xvfb)
+
+        ready = layout(View(), Look(), Status(), xvfb.size, fonts, words, content, voice=False)
+        start_text = ready.texts("question")[0]
+        waiting = xvfb.wait_for(
+            lambda image: grab() if shows_block(grab(), fonts, start_text) else None,
+            timeout=60,
+            what="the waiting page",
+        )
+        person = person_answering_everything(content, seed=21)
+        mirror = Dialog(content, Mode.KEYBOARD)
+        view = view_for(content, mirror.start(), View(), TODAY)
+        xvfb.key("Return")
+        while view.kind is Kind.QUESTION:
+            frame = layout(view, Look(), Status(), xvfb.size, fonts, words, content, voice=False)
+            question_block = frame.texts("question")[0]
+
+            def shown(image: object, block: TextBlock = question_block) -> bool:
+                return shows_block(grab(), fonts, block)
+
+            xvfb.wait_for(shown, what=view.prompt)
+            question = content.question(question_for(content, view.prompt))
+            option = question.option(person.answers[question.id])
+            xvfb.key(str(question.options.index(option) + 1))
+            view = view_for(content, mirror.hear(option.text), view, TODAY)
+        assert view.kind is Kind.RESULT
+        result = layout(view, Look(), Status(), xvfb.size, fonts, words, content, voice=False)
+        xvfb.wait_for(lambda image: shows_block(grab(), fonts, result.texts("banner")[0]), what="the result")
+        xvfb.click(*result.button(words.summary).rect.center)
+        codes = xvfb.wait_for(lambda image: decode_qr(grab()) or None, what="the QR code")
+        assert codes == [expected_summary(content, person)]
+        xvfb.click(*result.button(words.quit).rect.center)
+        # The next person's waiting page: pixel for pixel the first one.
+        again = xvfb.wait_for(lambda image: grab() if np.array_equal(grab(), waiting) else None, what="a clean page")
+        assert np.array_equal(again, waiting)
+        # The second person starts, answers twice, and types "stop".
+        xvfb.key("Return")
+        xvfb.wait_for(lambda image: not np.array_equal(grab(), waiting), what="the first question")
+        xvfb.key("2")
+        xvfb.key("2")
+        xvfb.type("stop")
+        xvfb.key("Return")
+        _, err = kiosk.communicate(timeout=CLI_TIMEOUT)
+    finally:
+        if kiosk.poll() is None:
+            kiosk.kill()
+            kiosk.communicate()
+    assert kiosk.returncode == 0, err
+    lines = trace.read_text(encoding="utf-8", errors="replace").splitlines()
+    families = {m.group(1) for m in map(SOCKET_CALL.match, lines) if m}
+    assert families <= {"AF_UNIX"}, families  # no AF_INET, AF_INET6, AF_NETLINK... : no network at all
+    connected = {m.group(1) for m in (UNIX_CONNECT.search(line) for line in lines) if m}
+    assert connected, "the X connection should be seen"
+    local = [path for path in connected if ".X11-unix" not in path and "nscd" not in path]
+    assert local == []  # only the X server's socket (and glibc's name-service cache, if it runs)
+    opened = [m for m in (OPEN_CALL.match(line) for line in lines) if m]
+    writes = [m.group(0) for m in opened if WRITE_FLAGS.search(m.group(3)) and not m.group(2).startswith("/dev/")]
+    assert writes == []
+    assert [line for line in lines if CHANGING_CALLS.match(line)] == []
+    assert list(home.iterdir()) == []

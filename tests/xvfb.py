@@ -53,7 +53,9 @@ class Display:
 
     def click(self, x: int, y: int) -> None:
         """Move the pointer to (x, y) and click the first button, as a real X event."""
-        self.xdotool("mousemove", "--sync", str(x), str(y), "click", "1")
+        # No --sync: it waits for the pointer to move, and stalls when the pointer is already there. XTest events
+        # are handled in order, so the click still lands where the pointer was moved to.
+        self.xdotool("mousemove", str(x), str(y), "click", "1")
 
     def key(self, *keys: str) -> None:
         """Press keys by X keysym name ("2", "Return", "BackSpace")."""
