@@ -164,9 +164,11 @@ MIN_TEXT = 24
 TARGET = 64
 """Buttons are at least this tall and wide (px; WCAG 2.2's enhanced target size is 44)."""
 
-SPLIT_BELOW = 560
-"""When the summary's text would have a column narrower than this beside the code (px, on a 1280x800 screen;
-scaled with the screen), the code gets a page of its own instead."""
+SPLIT_BELOW = 760
+"""When the summary's text would have a column narrower than this beside the code (px), the code gets a page of
+its own instead, where it can be larger (5 px a module for a
+version-20 code at 1280x800, against 4 beside the text): easier for a phone to read, which matters more than
+seeing the text at the same time. Wide screens (1920x1080) show both."""
 
 QR_SHARE = 0.42
 """At most this share of the screen's width goes to the QR code on the summary page; the rest to its text. At
@@ -212,6 +214,8 @@ class View:
     progress: str = ""
     prompt: str = ""
     """The question, or "I heard: yes. Is that right?"."""
+    context: str = ""
+    """When confirming an answer: the question it answers (shown above the prompt)."""
     options: tuple[str, ...] = ()
     """The answers' words, in order (number key n picks the n-th)."""
     messages: tuple[Message, ...] = ()
@@ -708,6 +712,8 @@ def _page_frame(
         return Frame(size, theme, tuple(stack.items), fits=stack.y - gap <= height - margin)
     if view.kind is Kind.GOODBYE:
         return Frame(size, theme, tuple(stack.items), fits=stack.y - gap <= height - margin)
+    if view.context:
+        stack.text(view.context, _px("body", size, message_scale), colour=theme.muted, role="context")
     stack.text(view.prompt, _px("question", size, scale), bold=True, role="question")
     numbered: list[ButtonSpec] = [(f"{n}  {text}", Answer(text)) for n, text in enumerate(view.options, start=1)]
     stack.buttons(numbered, _px("answer", size, scale), "answer", fill=True)
@@ -844,7 +850,7 @@ def _result_frame(
         room = min(height - 2 * margin - (TARGET + gap), round((width - 2 * margin) * QR_SHARE))
         qr_side = max(1, room // qr_modules) * qr_modules
     column = width - 2 * margin - (qr_side + 2 * gap if qr_side else 0)
-    split = bool(qr_side) and column < SPLIT_BELOW * _unit(size) / 0.6
+    split = bool(qr_side) and column < SPLIT_BELOW
     """A small or upright screen: the code gets a page of its own (the first), the text the pages after it."""
     if split:
         column, qr_side = width - 2 * margin, 0
@@ -891,6 +897,7 @@ def _result_frame(
                 stack.left, stack.width = margin + side + 2 * gap, width - 2 * margin - side - 2 * gap
             else:
                 stack.y += side + gap
+            _banner(stack, view.assessment, content, size, scale, compact=True, slim=True)  # type: ignore[arg-type]
             stack.text(words.summary_intro, body_size, bold=True, role="summary")
             if pages > 1:
                 stack.text(left, _px("control", size, scale), colour=theme.muted, role="page")
@@ -1009,7 +1016,7 @@ def _symbol(surface: pygame.Surface, kind: str, box: Rect, colour: Colour, fill:
         pygame.draw.lines(surface, colour, False, points, max(6, s // 7))
     if mark:
         font = fonts.get(max(MIN_TEXT, s * 2 // 3), True)
-        rendered = font.render(mark, True, fill, colour)
+        rendered = font.render(mark, True, fill)  # no background: it blends into the shape
         centre = (x + s // 2, y + (s * 3 // 5 if kind == "triangle" else s // 2))
         surface.blit(rendered, rendered.get_rect(center=centre))
 
@@ -1401,6 +1408,7 @@ def view_for(content: Content, events: Sequence[Event], current: View, today: da
                 Kind.CONFIRM,
                 progress=current.progress,
                 prompt=content.phrase("confirm", answer=event.option.text),
+                context=event.question.text,
                 options=tuple(o.text for o in content.confirm_options),
             )
         elif isinstance(event, ConfirmCommand):
