@@ -796,3 +796,24 @@ def test_the_kiosk_on_the_screen_serves_two_people_forgets_the_first_and_opens_n
     assert writes == []
     assert [line for line in lines if CHANGING_CALLS.match(line)] == []
     assert list(home.iterdir()) == []
+
+
+def test_no_microphone_is_said_plainly_and_the_screen_carries_on_by_touch(
+    content: Content, offscreen: ScreenUI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voice_guide.errors import DeviceMissingError
+    from voice_guide.frontends.screen import screen_frontends, screen_stations
+    from voice_guide.speech import stack
+    from voice_guide.speech.stack import VoiceSettings
+
+    def no_microphone(settings: VoiceSettings) -> None:
+        raise DeviceMissingError("microphone", "no usable microphone (default device: Error querying device -1)")
+
+    monkeypatch.setattr(stack, "open_voice_parts", no_microphone)
+    frontend, fallback, notice = screen_frontends(content, offscreen, VoiceSettings())
+    assert notice == content.phrase("no_microphone_screen")
+    assert frontend.voice is None and fallback is None and frontend.mode is Mode.KEYBOARD
+    factory, kiosk_notice = screen_stations(content, offscreen, keyboard=False, idle_timeout=1.0)
+    assert kiosk_notice == notice
+    station = factory()
+    assert station.fallback is None and isinstance(station.waiter, ScreenWaiter) and station.waiter.notice == notice

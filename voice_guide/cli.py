@@ -30,6 +30,7 @@ from voice_guide.engines.base import Recognizer
 from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
 from voice_guide.flow import check_answers, emergency_reached
 from voice_guide.frontends.keyboard import KeyboardFrontend
+from voice_guide.render import unavailable_text
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
 from voice_guide.speech.speaker import SilentSpeaker
@@ -244,7 +245,10 @@ def _run(content: Content, args: argparse.Namespace) -> int:
         except VoiceGuideError as error:
             if args.voice:
                 raise
-            keyboard.notice(f"Using the keyboard: voice is not available ({error}).")
+            log.info("voice is not available: %s", error)
+            keyboard.notice(
+                unavailable_text(content, error) or f"Using the keyboard: voice is not available ({error})."
+            )
         else:
             for notice in notices:
                 voice.notice(notice)

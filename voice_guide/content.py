@@ -96,6 +96,8 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "kiosk_error": frozenset(),
     "kiosk_keyboard_only": frozenset({"reason"}),
     "kiosk_stopped": frozenset(),
+    "no_microphone": frozenset(),
+    "no_microphone_screen": frozenset(),
     # the summary for a clinician (voice_guide/summary.py)
     "summary_title": frozenset(),
     "summary_date": frozenset({"date"}),

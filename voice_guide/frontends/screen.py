@@ -55,6 +55,7 @@ from voice_guide.dialog import (
     SayKind,
 )
 from voice_guide.errors import VoiceGuideError
+from voice_guide.render import unavailable_text
 from voice_guide.report import result_paragraphs
 from voice_guide.session import Heard, Recognized, Unheard
 from voice_guide.urgency import Urgency
@@ -1735,7 +1736,9 @@ def screen_stations(
             parts = open_voice_parts(settings or Settings())
         except (VoiceGuideError, ImportError) as error:
             log.warning("voice is not available: %s", error)
-            notice = content.phrase("screen_no_voice", reason=str(error))
+            notice = unavailable_text(content, error, screen=True) or content.phrase(
+                "screen_no_voice", reason=str(error)
+            )
         else:
             log.info("kiosk voice: %s", " ".join(parts.notices))
 
@@ -1766,7 +1769,9 @@ def screen_frontends(
     except (VoiceGuideError, ImportError) as error:
         if require_voice:
             raise
-        return touch, None, content.phrase("screen_no_voice", reason=str(error))
+        log.info("voice is not available: %s", error)
+        notice = unavailable_text(content, error, screen=True) or content.phrase("screen_no_voice", reason=str(error))
+        return touch, None, notice
     return ScreenFrontend(content, ui, parts.frontend(content, None)), touch, ""
 
 
