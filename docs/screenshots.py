@@ -22,7 +22,14 @@ import pygame
 
 from voice_guide.content import Content, load_content
 from voice_guide.dialog import Dialog, Event, Mode
-from voice_guide.frontends.screen import Indicator, Local, ScreenFrontend, ScreenUI
+from voice_guide.frontends.screen import (
+    ScreenFrontend,
+    ScreenUI,
+)
+from voice_guide.frontends.screen_layout import (
+    Indicator,
+    Local,
+)
 from voice_guide.urgency import Urgency
 
 DOCS = Path(__file__).resolve().parent

@@ -40,28 +40,32 @@ pygame = pytest.importorskip("pygame", reason="pygame-ce is not installed (pip i
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is not installed (pip install -e '.[test-screen]')")
 
 from voice_guide.frontends.screen import (  # noqa: E402 - after the skip
+    ScreenFrontend,
+    ScreenUI,
+    ScreenWaiter,
+)
+from voice_guide.frontends.screen_layout import (  # noqa: E402 - after the skip
     DARK,
     LIGHT,
     TEXT_SCALES,
     URGENCY_LOOKS,
     Button,
-    Closed,
     Fonts,
     Frame,
     Kind,
     Look,
     Panel,
     QrBlock,
-    ScreenFrontend,
-    ScreenUI,
-    ScreenWaiter,
     Status,
     TextBlock,
     View,
     Words,
-    draw,
     layout,
     view_for,
+)
+from voice_guide.frontends.screen_ui import (  # noqa: E402 - after the skip
+    Closed,
+    draw,
 )
 
 pytestmark = pytest.mark.screen
