@@ -30,7 +30,7 @@ from voice_guide.engines.base import Transcript
 from voice_guide.flow import emergency_reached
 from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.matcher import Matcher
-from voice_guide.session import Outcome, run_session
+from voice_guide.session import Outcome, Unheard, run_session
 from voice_guide.speech.speaker import RecordingSpeaker
 from voice_guide.summary import summary_text
 from voice_guide.triage import assess
@@ -821,3 +821,21 @@ def test_no_microphone_is_said_plainly_and_the_screen_carries_on_by_touch(
     assert kiosk_notice == notice
     station = factory()
     assert station.fallback is None and isinstance(station.waiter, ScreenWaiter) and station.waiter.notice == notice
+
+
+def test_a_notice_stays_on_screen_until_the_person_answers(content: Content, offscreen: ScreenUI) -> None:
+    frontend = ScreenFrontend(content, offscreen, idle_timeout=0.3)
+    dialog = Dialog(content, frontend.mode)
+    frontend.show(dialog.start())
+    still_there = content.phrase("kiosk_still_there")
+    frontend.notice(still_there)
+
+    def notice_shown(view: View, frame: Frame) -> bool:
+        return any(still_there.startswith(block.lines[0]) for block in frame.texts("message"))
+
+    assert frontend.listen(dialog) is Unheard.SILENCE  # nobody answered: the notice stays
+    shown_frame(offscreen, notice_shown)
+    _, frame = shown_frame(offscreen, notice_shown)
+    posted_hands().press(frame.button("2  No"))
+    assert frontend.listen(dialog) == "No"
+    shown_frame(offscreen, lambda view, frame: not notice_shown(view, frame))

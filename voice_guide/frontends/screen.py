@@ -151,6 +151,12 @@ class ScreenFrontend:
 
     def listen(self, dialog: Dialog) -> Heard:
         self._take_screen()
+        heard = self._hear(dialog)
+        if heard is not None and heard is not Unheard.SILENCE:
+            self.ui.clear_notice()  # a notice ("are you still there?", why voice is off) stays until answered
+        return heard
+
+    def _hear(self, dialog: Dialog) -> Heard:
         try:
             typed = self.ui.inputs.get_nowait()
         except queue.Empty:
@@ -327,7 +333,10 @@ class ScreenWaiter:
                     item = self.ui.inputs.get(timeout=0.2)
                 except queue.Empty:
                     continue
-                return not isinstance(item, Closed)
+                started = not isinstance(item, Closed)
+                if started:
+                    self.ui.clear_notice()
+                return started
         finally:
             stop.set()
             if listening is not None and self.voice is not None:
