@@ -839,3 +839,19 @@ def test_a_notice_stays_on_screen_until_the_person_answers(content: Content, off
     posted_hands().press(frame.button("2  No"))
     assert frontend.listen(dialog) == "No"
     shown_frame(offscreen, lambda view, frame: not notice_shown(view, frame))
+
+
+def test_the_waiting_page_says_why_the_last_session_ended(content: Content, offscreen: ScreenUI) -> None:
+    frontend = ScreenFrontend(content, offscreen)
+    dialog = Dialog(content, frontend.mode)
+    frontend.show(dialog.start())
+    frontend.notice(content.phrase("kiosk_idle_reset"))  # as the idle watch does before clearing the session
+    waiter = ScreenWaiter(content, offscreen)
+    thread = threading.Thread(target=waiter.wait, daemon=True)
+    thread.start()
+    view, frame = shown_frame(offscreen, lambda view, frame: view.kind is Kind.WAITING)
+    assert view == View()  # nothing of the person
+    message = " ".join(line for block in frame.texts("message") for line in block.lines)
+    assert message == content.phrase("kiosk_idle_reset")
+    offscreen.inputs.put(Words.from_content(content).start)
+    thread.join(5)

@@ -307,9 +307,9 @@ class ScreenWaiter:
     """Waits for the next person on the screen (the kiosk's :class:`~voice_guide.kiosk.Waiter`).
 
     It first clears everything of the last person (:meth:`ScreenUI.reset`), then shows the waiting page, with the
-    station's ``notice`` (e.g. why there is no voice) kept on it, and returns True when someone touches Start,
-    presses Enter or types anything, or, with ``voice``, says a start word ("start", "begin", "hello"); False when the
-    window is closed.
+    last session's parting notice, if any, and the station's ``notice`` (e.g. why there is no voice) kept on it,
+    and returns True when someone touches Start, presses Enter or types anything, or, with ``voice``, says a start
+    word ("start", "begin", "hello"); False when the window is closed.
     """
 
     def __init__(self, content: Content, ui: ScreenUI, notice: str = "", voice: VoiceParts | None = None) -> None:
@@ -319,7 +319,13 @@ class ScreenWaiter:
         self.voice = voice
 
     def wait(self) -> bool:
-        self.ui.reset(self.notice)
+        # What the last session ended with ("Nobody answered, so your answers have been cleared ...", "Sorry,
+        # something went wrong ...") stays readable on the waiting page; it never holds anything the person said.
+        parting = self.ui.notice_text
+        shown = [parting] if parting and parting != self.notice else []
+        if self.notice:
+            shown.append(self.notice)
+        self.ui.reset(" ".join(shown))
         self.ui.voice = self.voice is not None
         self.ui.on_touch = None
         stop = threading.Event()

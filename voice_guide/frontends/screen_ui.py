@@ -261,6 +261,12 @@ class ScreenUI:
             self._status.notice = text
         self._wake()
 
+    @property
+    def notice_text(self) -> str:
+        """The notice shown now ("" when none)."""
+        with self._lock:
+            return self._status.notice
+
     def clear_notice(self) -> None:
         with self._lock:
             self._status.notice = ""
