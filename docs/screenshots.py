@@ -21,7 +21,8 @@ os.environ.pop("DISPLAY", None)
 import pygame
 
 from voice_guide.content import Content, load_content
-from voice_guide.dialog import Dialog, Event, Mode
+from voice_guide.dialog import Dialog, Event, Mode, State
+from voice_guide.engines.base import Hypothesis, Transcript
 from voice_guide.frontends.screen import (
     ScreenFrontend,
     ScreenUI,
@@ -58,9 +59,12 @@ def answers_by_urgency() -> dict[Urgency, Mapping[str, str]]:
 def answer(content: Content, dialog: Dialog, answers: Mapping[str, str]) -> list[Event]:
     """Feed the answers the dialog asks for; the events of the last one."""
     events: list[Event] = []
-    while dialog.question is not None and dialog.question.id in answers:
+    while dialog.state is not State.RESULT:
         question = dialog.question
-        events = dialog.hear(question.option(answers[question.id]).text)
+        if dialog.state is not State.ASKING or question is None:
+            events = dialog.hear("yes")  # a read-back
+        else:
+            events = dialog.hear(question.option(answers[question.id]).text)
     return events
 
 
@@ -88,7 +92,8 @@ def main() -> int:
         save(ui, "listening")
         ui.set_status(Indicator.IDLE)
         ui.set_heard("not sure")
-        frontend.show(dialog.hear("maybe", sure=False))  # a doubted hearing is read back
+        doubted = Transcript("maybe", 0.3, (Hypothesis("maybe", 0.3), Hypothesis("yes", 0.2)))
+        frontend.show(dialog.hear_spoken(doubted))  # a doubted hearing is read back
         ui.voice = True
         ui.set_heard("maybe")
         save(ui, "read-back")

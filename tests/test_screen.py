@@ -11,7 +11,7 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,14 +25,14 @@ from xvfb import Display
 from xvfb import xvfb as xvfb  # the fixture
 
 from voice_guide.content import Content
-from voice_guide.dialog import Confirm, Dialog, Mode
+from voice_guide.dialog import Confirm, Dialog, Event, Mode, State
 from voice_guide.engines.base import Transcript
 from voice_guide.flow import emergency_reached
 from voice_guide.frontends.voice import VoiceFrontend
-from voice_guide.matcher import Matcher
+from voice_guide.pcm import Samples
 from voice_guide.session import Outcome, Unheard, run_session
-from voice_guide.speech.speaker import RecordingSpeaker
 from voice_guide.summary import summary_text
+from voice_guide.testing import EchoRecognizer, RecordingSpeaker, utterance
 from voice_guide.triage import assess
 from voice_guide.urgency import Urgency
 
@@ -176,6 +176,17 @@ def offscreen(content: Content, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scr
 _VIEWS: dict[int, dict[str, View]] = {}
 
 
+def answer_all(dialog: Dialog, answers: Mapping[str, str]) -> list[Event]:
+    """Give the dialog these answers (confirming any read-back with yes) up to the result; the last events."""
+    events: list[Event] = []
+    while dialog.state is not State.RESULT:
+        if dialog.state is not State.ASKING or dialog.question is None:
+            events = dialog.hear("yes")
+        else:
+            events = dialog.hear(dialog.question.option(answers[dialog.question.id]).text)
+    return events
+
+
 def sample_views(content: Content) -> dict[str, View]:
     """One view of every kind: waiting, the first question (with the welcome), a read-back, a result per urgency."""
     if id(content) in _VIEWS:
@@ -197,11 +208,8 @@ def sample_views(content: Content) -> dict[str, View]:
         by_urgency.setdefault(candidate.assessment.urgency, candidate.answers)
     for urgency, answers in by_urgency.items():
         mirror = Dialog(content, Mode.KEYBOARD)
-        events = mirror.start()
-        for question in content.questions:
-            if question.id in answers and mirror.question is not None and mirror.question.id == question.id:
-                events = mirror.hear(question.option(answers[question.id]).text)
-        views[f"result {urgency.key}"] = view_for(content, events, View(), TODAY)
+        mirror.start()
+        views[f"result {urgency.key}"] = view_for(content, answer_all(mirror, answers), View(), TODAY)
     _VIEWS[id(content)] = views
     return views
 
@@ -395,6 +403,8 @@ def visit(
                 hands.type(option.text.lower())
                 hands.key("Return")
             seen.questions += 1
+        elif view.kind is Kind.CONFIRM:  # "I heard: Womb. Is that right?"
+            hands.press(frame.button(f"1  {content.confirm_options[0].text}"))
         elif view.kind is Kind.RESULT:
             hands.press(frame.button(words.summary))
             _, summary = shown_frame(ui, summary_page)
@@ -544,6 +554,7 @@ class HeldSpeaker(RecordingSpeaker):
     def __init__(self, hold: float) -> None:
         super().__init__()
         self.hold = hold
+        """Seconds each text takes to say."""
         self.speaking = threading.Event()
         self._stop = threading.Event()
 
@@ -568,7 +579,7 @@ class HeldListener:
         self.cancels = 0
         self._cancel = threading.Event()
 
-    def listen(self) -> object:
+    def listen(self) -> Samples | None:
         self._cancel.clear()
         self.listening.set()
         try:
@@ -577,8 +588,7 @@ class HeldListener:
                     text = self.heard.get(timeout=0.02)
                 except queue.Empty:
                     continue
-                data = text.encode()
-                return np.frombuffer(data + b" " * (len(data) % 2), dtype=np.int16).copy()
+                return utterance(text)
             return None
         finally:
             self.listening.clear()
@@ -588,22 +598,11 @@ class HeldListener:
         self._cancel.set()
 
 
-class Echo:
-    name = "echo"
-
-    def recognize(self, audio: object, phrases: Sequence[str]) -> Transcript:
-        text = audio.tobytes().decode().strip()  # type: ignore[attr-defined]
-        return Transcript(text if text in phrases else "")
-
-    def missing_words(self, phrases: Sequence[str]) -> set[str]:
-        return set()
-
-
 def test_voice_and_touch_at_once_a_touch_stops_the_speech_and_the_listening(
     content: Content, offscreen: ScreenUI
 ) -> None:
     speaker, listener = HeldSpeaker(hold=1.0), HeldListener()
-    voice = VoiceFrontend(content, Echo(), listener, speaker, Matcher(content), out=None, confirm_below=0)  # type: ignore[arg-type]
+    voice = VoiceFrontend(content, EchoRecognizer(), listener, speaker, out=None)
     frontend = ScreenFrontend(content, offscreen, voice)
     words = Words.from_content(content)
     hands = posted_hands()
@@ -753,7 +752,7 @@ def test_the_kiosk_on_the_screen_serves_two_people_forgets_the_first_and_opens_n
         mirror = Dialog(content, Mode.KEYBOARD)
         view = view_for(content, mirror.start(), View(), TODAY)
         xvfb.key("Return")
-        while view.kind is Kind.QUESTION:
+        while view.kind in (Kind.QUESTION, Kind.CONFIRM):
             frame = layout(view, Look(), Status(), xvfb.size, fonts, words, content, voice=False)
             question_block = frame.texts("question")[0]
 
@@ -761,6 +760,10 @@ def test_the_kiosk_on_the_screen_serves_two_people_forgets_the_first_and_opens_n
                 return shows_block(grab(), fonts, block)
 
             xvfb.wait_for(shown, what=view.prompt)
+            if view.kind is Kind.CONFIRM:  # a read-back: yes
+                xvfb.key("1")
+                view = view_for(content, mirror.hear(content.confirm_options[0].text), view, TODAY)
+                continue
             question = content.question(question_for(content, view.prompt))
             option = question.option(person.answers[question.id])
             xvfb.key(str(question.options.index(option) + 1))

@@ -263,7 +263,8 @@ class ScreenFrontend:
             raise heard
         self.ui.set_status(Indicator.IDLE)
         if isinstance(heard, Recognized):
-            self.ui.set_heard(heard.text)
+            text = heard.transcript.text
+            self.ui.set_heard(text if text else self.ui.words.heard_unclear)
         elif heard is Unheard.SILENCE:
             self.ui.set_heard("")
         elif heard is Unheard.UNRECOGNIZED:

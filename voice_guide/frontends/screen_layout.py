@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from voice_guide.content import Content
 from voice_guide.dialog import (
     Ask,
+    CheckAnswers,
     Confirm,
     ConfirmCommand,
     End,
@@ -29,6 +30,7 @@ from voice_guide.dialog import (
     Say,
     SayKind,
 )
+from voice_guide.render import joined
 from voice_guide.report import result_paragraphs
 from voice_guide.urgency import Urgency
 
@@ -924,6 +926,13 @@ def view_for(content: Content, events: Sequence[Event], current: View, today: da
                 progress=current.progress,
                 prompt=content.phrase("confirm", answer=event.option.text),
                 context=event.question.text,
+                options=tuple(o.text for o in content.confirm_options),
+            )
+        elif isinstance(event, CheckAnswers):
+            view = View(
+                Kind.CONFIRM,
+                progress=current.progress,
+                prompt=content.phrase("check_answers", topics=joined(content, [q.topic for q in event.questions])),
                 options=tuple(o.text for o in content.confirm_options),
             )
         elif isinstance(event, ConfirmCommand):
