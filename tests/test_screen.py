@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -29,12 +30,14 @@ from voice_guide.dialog import Confirm, Dialog, Event, Mode, State
 from voice_guide.engines.base import Transcript
 from voice_guide.flow import emergency_reached
 from voice_guide.frontends.voice import VoiceFrontend
-from voice_guide.pcm import Samples
 from voice_guide.session import Outcome, Unheard, run_session
 from voice_guide.summary import summary_text
 from voice_guide.testing import EchoRecognizer, RecordingSpeaker, utterance
 from voice_guide.triage import assess
 from voice_guide.urgency import Urgency
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 pygame = pytest.importorskip("pygame", reason="pygame-ce is not installed (pip install -e '.[screen]')")
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is not installed (pip install -e '.[test-screen]')")
