@@ -121,7 +121,7 @@ def detectors() -> dict[str, Callable[[Audio, int], npt.NDArray[np.bool_]]]:
         endpointer = pocketsphinx.Endpointer(window=0.3, ratio=0.9, vad_mode=0, sample_rate=16_000, frame_length=0.03)
         speech = np.zeros(frames, dtype=bool)
         start: float | None = None
-        for index, block in enumerate(blocks(audio, 480)):
+        for block in blocks(audio, 480):
             was = endpointer.in_speech
             endpointer.process(block)
             if not was and endpointer.in_speech:
@@ -162,7 +162,7 @@ def measure(
     decided, truth = decided[:n], truth[:n]
     gap_frames = int(GAP_S * 100)
     held, delays = 0, []
-    for start, end in spans:
+    for _start, end in spans:
         gap = decided[end : min(n, end + gap_frames)]
         held += int(gap.size > 0 and gap.mean() > 0.5)
         off = np.nonzero(~gap)[0]

@@ -100,11 +100,12 @@ def add_voice_options(parser: argparse.ArgumentParser, *, suppress: bool = False
     group = parser.add_argument_group("voice")
     group.add_argument(
         "--engine",
-        choices=("auto", "vosk", "pocketsphinx"),
+        choices=("auto", "vosk", "whisper", "pocketsphinx"),
         default=default("auto"),
-        help="speech recognizer (auto: vosk when a model is installed, else pocketsphinx)",
+        help="speech recognizer (auto: vosk when an English model is installed, else Whisper when its weights are, "
+        "else pocketsphinx)",
     )
-    group.add_argument("--model", type=Path, default=default(None), help="vosk model folder")
+    group.add_argument("--model", type=Path, default=default(None), help="vosk or Whisper model folder")
     group.add_argument("--input-device", default=default(None), help="microphone (sounddevice name or number)")
     group.add_argument("--output-device", default=default(None), help="speaker (sounddevice name or number)")
     group.add_argument("--rate", type=int, default=default(175), help="speaking rate, words per minute (175)")
@@ -327,7 +328,10 @@ def _models(args: argparse.Namespace) -> int:
         manifest = models.load_manifest()
         if args.models_command == "list":
             for info in manifest.values():
-                installed = models.is_vosk_model(models.MODELS_DIR / info.folder)
+                folder = models.MODELS_DIR / info.folder
+                installed = (
+                    models.is_whisper_model(folder) if info.engine == "whisper" else models.is_vosk_model(folder)
+                )
                 state = "installed" if installed else "not installed"
                 print(f"{info.name}: {info.engine}, {info.language}, {info.size / 1e6:.0f} MB download, {state}")
             print("pocketsphinx (bundled English model): always installed")

@@ -147,6 +147,17 @@ def is_vosk_model(path: Path) -> bool:
     return path.is_dir() and any((path / marker).is_file() for marker in VOSK_MARKERS)
 
 
+def is_english_vosk_model(path: Path, manifest: Path = MANIFEST) -> bool:
+    """Whether ``path`` is a vosk model that the manifest lists as English (by its folder name)."""
+    try:
+        known = load_manifest(manifest).values()
+    except ModelFetchError:
+        return False
+    return is_vosk_model(path) and any(
+        info.engine == "vosk" and info.language.startswith("en") and info.folder == path.name for info in known
+    )
+
+
 def find_vosk_model(explicit: Path | None = None, models_dir: Path = MODELS_DIR) -> Path | None:
     """The vosk model to use (see the module docstring for the order), or None when there is none.
 
@@ -390,7 +401,9 @@ def describe_models(manifest: Path = MANIFEST, dest: Path = MODELS_DIR) -> list[
     """One line per known model (name, language, size, installed or not), then the vosk model in use, if any."""
     lines = []
     for info in load_manifest(manifest).values():
-        present = is_whisper_model(dest / info.folder) if info.engine == "whisper" else is_vosk_model(dest / info.folder)
+        present = (
+            is_whisper_model(dest / info.folder) if info.engine == "whisper" else is_vosk_model(dest / info.folder)
+        )
         state = "installed" if present else "not installed"
         lines.append(f"{info.name}  {info.engine} {info.language}  {info.size / 1e6:.0f} MB  {state}")
     lines.append("pocketsphinx  bundled English model (no download)  always available with the voice extras")

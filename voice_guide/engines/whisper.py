@@ -107,8 +107,38 @@ ENCODER_STRIDE = 2
 """Mel frames per encoder position."""
 
 _CONTRACTIONS = frozenset(
-    "don't can't won't isn't doesn't haven't hasn't didn't wasn't aren't weren't couldn't shouldn't wouldn't ain't "
-    "i'm i've i'd i'll it's that's what's let's there's here's you're they're we're he's she's".split()
+    {
+        "don't",
+        "can't",
+        "won't",
+        "isn't",
+        "doesn't",
+        "haven't",
+        "hasn't",
+        "didn't",
+        "wasn't",
+        "aren't",
+        "weren't",
+        "couldn't",
+        "shouldn't",
+        "wouldn't",
+        "ain't",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "it's",
+        "that's",
+        "what's",
+        "let's",
+        "there's",
+        "here's",
+        "you're",
+        "they're",
+        "we're",
+        "he's",
+        "she's",
+    }
 )
 """Spellings with an apostrophe that Whisper writes; a normalized word ("dont") is spelled as one of them when it
 can be (:func:`spellings`), else as it is."""
@@ -267,10 +297,14 @@ class WhisperRecognizer:
         if self._model.is_multilingual or self._model.n_mels != N_MELS:
             raise RecognizerError(f"{found} is not Whisper tiny.en (multilingual or not 80 mel bins)")
         token = self._tokenizer.token_to_id
-        self._eot: int = token("<|endoftext|>")
-        self._prompt: list[int] = [token("<|startoftranscript|>"), token("<|notimestamps|>")]
-        if None in (self._eot, *self._prompt):
-            raise RecognizerError(f"{found}/tokenizer.json is not Whisper's English tokenizer")
+        specials: list[int] = []
+        for name in ("<|endoftext|>", "<|startoftranscript|>", "<|notimestamps|>"):
+            found_id = token(name)
+            if found_id is None:
+                raise RecognizerError(f"{found}/tokenizer.json is not Whisper's English tokenizer (no {name})")
+            specials.append(int(found_id))
+        self._eot: int = specials[0]
+        self._prompt: list[int] = specials[1:]
         vocabulary = int(self._model.vocab_size) if hasattr(self._model, "vocab_size") else 51864
         self._allowed = np.ones(vocabulary, dtype=bool)
         self._allowed[[i for i in config.get("suppress_ids", []) if 0 <= i < vocabulary]] = False
@@ -326,9 +360,7 @@ class WhisperRecognizer:
         if first:
             values[0, ~self._first_allowed] = -np.inf
         peak = values.max(axis=1, keepdims=True)
-        return np.asarray(
-            values - peak - np.log(np.exp(values - peak).sum(axis=1, keepdims=True)), dtype=np.float32
-        )
+        return np.asarray(values - peak - np.log(np.exp(values - peak).sum(axis=1, keepdims=True)), dtype=np.float32)
 
     def _end(self, step: npt.NDArray[np.float32]) -> float:
         """log P(the sentence ends here): end-of-text or a sentence mark."""
@@ -354,7 +386,9 @@ class WhisperRecognizer:
             score += self._end(steps[cut])
         return tuple(ids[:cut]), score, ended, steps[0]
 
-    def score_rows(self, states: npt.NDArray[np.float32], rows: Sequence[tuple[int, ...]]) -> dict[tuple[int, ...], Any]:
+    def score_rows(
+        self, states: npt.NDArray[np.float32], rows: Sequence[tuple[int, ...]]
+    ) -> dict[tuple[int, ...], Any]:
         """For each token row, the log-probabilities at each of its positions and one after (see steps 5-7)."""
         out: dict[tuple[int, ...], Any] = {}
         by_length: dict[int, list[tuple[int, ...]]] = {}
@@ -403,8 +437,11 @@ class WhisperRecognizer:
             return Transcript("", speech=0.0 if audio.size == 0 or rms(audio) < SILENCE_RMS else None)
         limit = int(self.settings.max_seconds * SAMPLE_RATE)
         if audio.size > limit:
-            logger.info("whisper: decoding the first %.0f s of a %.0f s utterance", self.settings.max_seconds,
-                        audio.size / SAMPLE_RATE)
+            logger.info(
+                "whisper: decoding the first %.0f s of a %.0f s utterance",
+                self.settings.max_seconds,
+                audio.size / SAMPLE_RATE,
+            )
             audio = audio[:limit]
         snr = levels(audio).snr_db
         speech: float | None = None
@@ -501,11 +538,7 @@ class WhisperRecognizer:
                     scores[phrase] = float(np.logaddexp(scores.get(phrase, -np.inf), value))
             if scores:
                 best = max(best, *scores.values())
-            alive = [
-                (p, f)
-                for p, f in alive
-                if complete(f) is None and prefix_score(f, min(len(f), 2)) >= limit()
-            ]
+            alive = [(p, f) for p, f in alive if complete(f) is None and prefix_score(f, min(len(f), 2)) >= limit()]
         return scores
 
 

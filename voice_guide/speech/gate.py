@@ -40,6 +40,7 @@ RUN_CHUNKS = 3
 SPEECH_THRESHOLD = 0.5
 """Score at or above which the audio holds speech: Silero's documented default operating point."""
 
+
 class SpeechGate:
     """Silero VAD over one whole utterance: the probability (0..1) that it holds speech."""
 
@@ -65,9 +66,9 @@ class SpeechGate:
         probabilities: list[float] = []
         for start in range(0, samples.size - CHUNK_SAMPLES + 1, CHUNK_SAMPLES):
             probabilities.append(float(self._vad.process_samples(samples[start : start + CHUNK_SAMPLES].tolist())))
-            if stop_above is not None and len(probabilities) >= RUN_CHUNKS:
-                if sum(probabilities[-RUN_CHUNKS:]) / RUN_CHUNKS >= stop_above:
-                    break
+            run = probabilities[-RUN_CHUNKS:]
+            if stop_above is not None and len(run) == RUN_CHUNKS and sum(run) / RUN_CHUNKS >= stop_above:
+                break
         return probabilities
 
     def probability(self, audio: Samples) -> float:

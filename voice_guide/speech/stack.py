@@ -88,7 +88,7 @@ def open_voice_parts(settings: VoiceSettings) -> VoiceParts:
     Raises VoiceGuideError (RecognizerError, AudioError) when voice cannot be used at all: the caller falls back
     to the keyboard.
     """
-    from voice_guide.engines.loader import describe, load_recognizer
+    from voice_guide.engines.loader import auto_choice, describe, load_recognizer
     from voice_guide.speech.speaker import SilentSpeaker, SpeechSettings, open_speaker
 
     try:
@@ -104,6 +104,8 @@ def open_voice_parts(settings: VoiceSettings) -> VoiceParts:
         pass  # AudioError now, in one clear line, when there is no usable microphone
     recognizer = load_recognizer(settings.engine, settings.model)
     notices = [f"Listening with {describe(recognizer)}."]
+    if settings.engine == "auto" and auto_choice():
+        notices.append(f"(--engine auto chose {auto_choice()}.)")
     speaker: Speaker
     speaker, reason = open_speaker(
         SpeechSettings(rate=settings.rate, volume=settings.volume, voice=settings.voice), settings.output_device
