@@ -109,6 +109,8 @@ def non_speech(name: str, seed: str) -> Audio:
     """A synthetic cough, double cough, throat-clear or sigh: shaped noise bursts (no speech at all)."""
     rng = rng_for("non_speech", name, seed)
     rate = 16_000
+    if name in ("silence", "silence long"):
+        return np.zeros(rate * (3 if name == "silence long" else 1), dtype=np.int16)
 
     def burst(duration: float, low: float, high: float, attack: float, decay: float) -> npt.NDArray[np.float64]:
         n = int(duration * rate)

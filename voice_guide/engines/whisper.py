@@ -543,8 +543,9 @@ class WhisperRecognizer:
 
 
 def generation_length(prefix_tokens: int) -> int:
-    """``max_length`` that makes CTranslate2 4.8 return the logits of a ``prefix_tokens`` forced prefix and of one
-    step after it. Measured: it returns ``max_length // 2`` steps, prefix included (tests/test_whisper.py)."""
+    """``max_length`` that makes CTranslate2 4.8.5 return the logits of a ``prefix_tokens`` forced prefix and of one
+    step after it. Measured, not documented: ``max_length`` = prefix + 1 returned too few steps; twice that returns
+    them all (tests/test_whisper.py checks every prefix length the phrases have, and score_rows refuses fewer)."""
     return 2 * (prefix_tokens + 1)
 
 
