@@ -19,6 +19,7 @@ if shutil.which("espeak-ng") is None:
     pytest.skip("needs espeak-ng (apt-get install espeak-ng)", allow_module_level=True)
 
 from speech import VOICES, synthesize
+
 from voice_guide import models
 from voice_guide.content import Content
 from voice_guide.engines import whisper
@@ -64,7 +65,7 @@ def test_answers_are_heard_as_their_phrase_with_every_candidate_ranked(
     assert heard.confidence is not None and heard.confidence > 0.5
     assert heard.other is not None and heard.other < heard.confidence
     assert heard.speech is not None and heard.speech >= 0.5
-    assert [h.phrase for h in heard.hypotheses][0] == phrase
+    assert heard.hypotheses[0].phrase == phrase
     assert sorted(h.phrase for h in heard.hypotheses) == sorted(phrases)  # every candidate, each once
     probabilities = [h.probability or 0.0 for h in heard.hypotheses]
     assert probabilities == sorted(probabilities, reverse=True)
