@@ -47,8 +47,10 @@ def pipeline_order(records: Iterable[Record]) -> list[str]:
     """Pipelines present, the guide first, then its denoised variants, then the baselines and the oracle."""
     present = {r["pipeline"] for r in records}
     fixed = [GUIDE, *sorted(p for p in present if p.startswith(f"{GUIDE}+"))]
-    rest = [p for p in (FREEFORM_EXACT, FREEFORM_FUZZY, FREEFORM_MATCHER, TEXT_ORACLE) if p in present]
-    return [p for p in fixed if p in present] + rest
+    known = (FREEFORM_EXACT, FREEFORM_FUZZY, FREEFORM_MATCHER, TEXT_ORACLE)
+    rest = [p for p in known if p in present]
+    ordered = [p for p in fixed if p in present] + rest
+    return ordered + sorted(present - set(ordered))  # other series (engine names in the engines plot)
 
 
 REASKING_TARGETS = frozenset(f"command:{command}" for command, rule in COMMAND_RULES.items() if rule.harmless)

@@ -357,6 +357,10 @@ def run(settings: Settings) -> dict[str, Any]:
                 shown = [r for r in records if settings.split == "all" or r["split"] == settings.split]
                 path = report.plot(shown, engine, settings.out / f"benchmark-{engine}.png")
                 summary["lines"].append(f"plot: {path}")
+            if len(settings.engines) > 1:  # the guide's pipeline, one line per engine
+                side = [r | {"pipeline": r["engine"], "engine": "engines"} for r in shown if r["pipeline"] == GUIDE]
+                path = report.plot(side, "engines", settings.out / "benchmark-engines.png")
+                summary["lines"].append(f"plot: {path}")
         except ImportError:
             summary["lines"].append("plot: skipped (matplotlib missing: pip install -e '.[bench]')")
     return summary

