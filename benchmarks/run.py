@@ -96,7 +96,11 @@ def _init_worker(settings: Settings, babble_path: Path | None) -> None:
     _STATE["babble"] = np.load(babble_path) if babble_path is not None else None
     _STATE["denoise"] = settings.denoise
     _STATE["pipelines"] = {
-        engine: Pipelines(content, load_guide_recognizer(engine, settings.model), load_freeform(engine, settings.model))
+        engine: Pipelines(
+            content,
+            load_guide_recognizer(engine, settings.model),
+            load_freeform(engine, settings.model),
+        )
         for engine in settings.engines
     }
 

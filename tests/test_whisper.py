@@ -116,8 +116,9 @@ def test_the_log_mel_filter_bank_is_whispers() -> None:
 
 
 def test_spellings_are_as_whisper_writes() -> None:
-    assert whisper.spellings("i dont know") == ("I don't know",)
-    assert whisper.spellings("im not sure") == ("I'm not sure",)
+    assert whisper.spellings("i dont know") == ("I don't know", "I do not know")
+    assert whisper.spellings("im not sure") == ("I'm not sure", "I am not sure")
+    assert whisper.spellings("not sure") == ("Not sure",)
     assert whisper.spellings("number two") == ("Number two", "Number 2")
     assert whisper.spellings("want to stop") == ("Want to stop",)  # not "wan't"
     assert whisper.normalize_free(" Number 2.") == "number two"
