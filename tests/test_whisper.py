@@ -217,3 +217,34 @@ def test_auto_picks_whisper_when_no_english_vosk_model_is_installed(monkeypatch:
     chosen = load_recognizer("auto")
     assert chosen.name == "whisper"
     assert auto_choice().startswith("Whisper, because no English vosk model")
+
+
+def test_a_repeated_phrase_is_that_phrase_and_other_text_is_not() -> None:
+    phrases = ("yes", "no", "slow down", "repeat")
+    assert whisper._repeated_phrase("slow down slow down slow", phrases) == "slow down"
+    assert whisper._repeated_phrase("repeat repeat repeat", phrases) == "repeat"
+    assert whisper._repeated_phrase("yes no yes", phrases) is None
+    assert whisper._repeated_phrase("yes", phrases) is None  # once is not a repetition (that is the phrase itself)
+
+
+def test_the_benchmark_runs_whisper_beside_pocketsphinx_in_one_run(tmp_path: Path) -> None:
+    from benchmarks import run
+
+    args = ["--quick", "--engine", "pocketsphinx", "--engine", "whisper", "--phrases", "6", "--conditions", "clean"]
+    summary = run.run(run.parse_args([*args, "--no-plot", "--probe-runs", "0", "--out", str(tmp_path)]))
+    text = "\n".join(summary["lines"])
+    assert "engines side by side" in text
+    rows = [line for line in summary["lines"] if line.startswith(("pocketsphinx  clean", "whisper       clean"))]
+    assert len(rows) == 2, text
+    assert rows[0].split()[-1] == "1.00"  # pocketsphinx against itself
+    assert float(rows[1].split()[-1]) > 0  # Whisper's p95 as a ratio to pocketsphinx's
+
+
+def test_the_benchmark_bridge_asks_again_when_something_else_is_likelier() -> None:
+    from benchmarks.pipelines import whisper_view
+    from voice_guide.engines.base import Hypothesis, Transcript
+
+    unsure = Transcript("yes", 0.3, (Hypothesis("yes", 0.3), Hypothesis("no", 0.01)), other=0.69)
+    assert whisper_view(unsure).text == "" and whisper_view(unsure).rejected == "yes"
+    sure = Transcript("yes", 0.8, (Hypothesis("yes", 0.8), Hypothesis("no", 0.1), Hypothesis("one", 0.01)), other=0.09)
+    assert whisper_view(sure).alternatives == ("no",)  # "one" at 0.01 is no rival

@@ -45,7 +45,15 @@ def _chose(reason: str) -> None:
 
 def load_recognizer(engine: str = "auto", model: Path | None = None) -> Recognizer:
     """Load the recognizer ``engine`` ("vosk" | "whisper" | "pocketsphinx" | "auto"); ``model`` is a model folder."""
-    from voice_guide.models import find_vosk_model, find_whisper_model, is_english_vosk_model, is_vosk_model
+    from voice_guide.models import (
+        VOSK_MARKERS,
+        WHISPER_FILES,
+        find_vosk_model,
+        find_whisper_model,
+        is_english_vosk_model,
+        is_vosk_model,
+        is_whisper_model,
+    )
 
     if engine not in ENGINES:
         raise RecognizerError(f"unknown speech engine {engine!r}: choose one of {', '.join(ENGINES)}")
@@ -64,6 +72,11 @@ def load_recognizer(engine: str = "auto", model: Path | None = None) -> Recogniz
     if engine == "whisper":
         return _load_whisper(model)
     # auto
+    if model is not None and not is_vosk_model(model) and not is_whisper_model(model):
+        raise RecognizerError(
+            f"{model} is not a vosk model folder (expected {' or '.join(VOSK_MARKERS)} in it) nor a Whisper one "
+            f"(expected {', '.join(WHISPER_FILES)})"
+        )
     vosk = find_vosk_model(model) if model is None or is_vosk_model(model) else None
     if vosk is not None and (model is not None or is_english_vosk_model(vosk)):
         try:
