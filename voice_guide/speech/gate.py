@@ -24,12 +24,14 @@ taken as an answer (:attr:`voice_guide.engines.base.Transcript.speech`).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from voice_guide.errors import RecognizerError
-from voice_guide.pcm import Samples
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 logger = logging.getLogger(__name__)
 
