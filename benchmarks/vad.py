@@ -108,7 +108,7 @@ def detectors() -> dict[str, Callable[[Audio, int], npt.NDArray[np.bool_]]]:
     import pocketsphinx
     import webrtcvad
 
-    from voice_guide.speech.gate import CHUNK_SAMPLES, SPEECH_THRESHOLD, SpeechGate
+    from voice_guide.engines.gate import CHUNK_SAMPLES, SPEECH_THRESHOLD, SpeechGate
 
     def blocks(audio: Audio, size: int) -> list[bytes]:
         return [audio[i : i + size].tobytes() for i in range(0, audio.size - size + 1, size)]

@@ -9,7 +9,7 @@ The decision itself (take, read back, ask again) is made in :mod:`voice_guide.un
 
 **Per utterance** (:meth:`WhisperRecognizer.recognize`):
 
-1. *Speech gate* (:class:`voice_guide.speech.gate.SpeechGate`, Silero VAD): no speech -> ``Transcript("")`` with
+1. *Speech gate* (:class:`voice_guide.engines.gate.SpeechGate`, Silero VAD): no speech -> ``Transcript("")`` with
    ``speech`` set; nothing is decoded. Whisper "hears" words in noise and silence, so this check comes first.
 2. *Features*: Whisper's log-mel spectrogram computed here in numpy (:func:`log_mel`: n_fft 400, hop 160, periodic
    Hann window, 80 Slaney-normalized mel filters on the Slaney mel scale, log10 clamped to 8 below its peak, then
@@ -348,7 +348,7 @@ class WhisperRecognizer:
         self._scorings: dict[tuple[str, ...], _Scoring] = {}
         self._gate: Any = None
         if self.settings.gate:
-            from voice_guide.speech.gate import SpeechGate
+            from voice_guide.engines.gate import SpeechGate
 
             self._gate = SpeechGate()
         self.load_seconds = time.perf_counter() - started
