@@ -28,12 +28,11 @@ from voice_guide.asr import Recognizer
 from voice_guide.content import Content, load_content
 from voice_guide.dialog import Dialog, Mode
 from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
-from voice_guide.flow import check_answers, emergency_reached
 from voice_guide.keyboard import KeyboardFrontend
 from voice_guide.matcher import Matcher
+from voice_guide.questionnaire import check_answers, state
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
-from voice_guide.triage import assess
 from voice_guide.voice import (
     CONFIRM_BELOW,
     SilentSpeaker,
@@ -228,7 +227,7 @@ def _assess(content: Content, file: str) -> int:
     except AnswersError as error:
         print(f"voice-guide assess: {error}", file=sys.stderr)
         return EXIT_USAGE
-    assessment = assess(content, answers, complete=not emergency_reached(content, answers))
+    assessment = state(content, answers).assessment
     json.dump(assessment_json(content, assessment), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK

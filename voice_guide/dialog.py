@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 from voice_guide.content import Command, Content, Option, Question
-from voice_guide.flow import emergency_reached, next_question, progress
 from voice_guide.matcher import CommandMatch, Decision, Match, Matcher, NoMatch, OptionMatch
-from voice_guide.triage import Assessment, assess
+from voice_guide.questionnaire import state
+from voice_guide.triage import Assessment
 
 MAX_FAILURES = 3
 """Consecutive misunderstandings at one question before the keyboard is offered."""
@@ -307,7 +307,7 @@ class Dialog:
         """Ask the next question, or give the result when there is none."""
         self._pending = None
         self._failures = 0
-        question = next_question(self.content, self._answers)
+        question = state(self.content, self._answers).next_question
         if question is None:
             return self._finish()
         self._state = State.ASKING
@@ -317,8 +317,8 @@ class Dialog:
         return [self._ask(question, read_options=first_time, again=False)]
 
     def _ask(self, question: Question, *, read_options: bool, again: bool = True) -> Ask:
-        number, total = progress(self.content, self._answers, question)
-        return Ask(question, number, total, read_options, again)
+        current = state(self.content, self._answers)
+        return Ask(question, current.number, current.total, read_options, again)
 
     def _repeat(self, *, read_options: bool) -> list[Event]:
         if self._state is State.RESULT and self._assessment is not None:
@@ -332,8 +332,9 @@ class Dialog:
         return []
 
     def _finish(self) -> list[Event]:
-        stopped = emergency_reached(self.content, self._answers)
-        self._assessment = assess(self.content, self._answers, complete=not stopped)
+        current = state(self.content, self._answers)
+        stopped = current.stopped
+        self._assessment = current.assessment
         self._state = State.RESULT
         self._question = None
         events: list[Event] = []
