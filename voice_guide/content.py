@@ -952,24 +952,30 @@ def _check_red_flag_questions(
                     + detail
                 )
                 raise ContentError("questions.toml", at, problem)
+    yes_levels: dict[str, tuple[Urgency, int, str]] = {}
+    unsure_levels: dict[str, Urgency] = {}
     for f_index, flag in enumerate(flags):
-        for question_id in {c.question for r in flag.rules for c in r.when}:
-            question = by_id[question_id]
-            if not question.red_flag or "not_sure" not in {o.id for o in question.options}:
+        for rule in flag.rules:
+            named = [c for c in rule.when if not _is_body(c, body)]
+            if len(named) != 1 or not by_id[named[0].question].red_flag:
                 continue
-            alone = [r for r in flag.rules if [c.question for c in r.when if not _is_body(c, body)] == [question_id]]
-            yes_level = max((r.level for r in alone if "yes" in r.when[0].any_of), default=None)
-            if yes_level is None:
-                continue
-            unsure_level = max((r.level for r in alone if any("not_sure" in c.any_of for c in r.when)), default=None)
-            needed = Urgency.URGENT if yes_level is Urgency.EMERGENCY else Urgency.SOON
-            if unsure_level is None or unsure_level < needed:
-                raise ContentError(
-                    "red_flags.toml",
-                    f"red_flag[{f_index}] ({flag.id})",
-                    f"'not sure' to {question_id!r} must raise this red flag to at least {needed.key} "
-                    f"('yes' raises it to {yes_level.key}); 'not sure' is never taken as 'no'",
-                )
+            question_id = named[0].question
+            if "yes" in named[0].any_of and rule.level > yes_levels.get(question_id, (Urgency.SELF_CARE, 0, ""))[0]:
+                yes_levels[question_id] = (rule.level, f_index, flag.id)
+            if "not_sure" in named[0].any_of:
+                unsure_levels[question_id] = max(unsure_levels.get(question_id, Urgency.SELF_CARE), rule.level)
+    for question_id, (yes_level, f_index, flag_id) in yes_levels.items():
+        if "not_sure" not in {o.id for o in by_id[question_id].options}:
+            continue
+        needed = Urgency.URGENT if yes_level is Urgency.EMERGENCY else Urgency.SOON
+        unsure_level = unsure_levels.get(question_id)
+        if unsure_level is None or unsure_level < needed:
+            raise ContentError(
+                "red_flags.toml",
+                f"red_flag[{f_index}] ({flag_id})",
+                f"'not sure' to {question_id!r} must raise a red flag to at least {needed.key} "
+                f"('yes' raises this one to {yes_level.key}); 'not sure' is never taken as 'no'",
+            )
 
 
 def _is_body(condition: Condition, body: Question | None) -> bool:

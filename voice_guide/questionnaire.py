@@ -106,6 +106,19 @@ def check_answers(content: Content, answers: Mapping[str, str]) -> None:
 # ---- the walk ------------------------------------------------------------------------------------------------------
 
 
+def _assess(content: Content, given: Mapping[str, str]) -> Assessment:
+    """``assess`` of a prefix of answers, cached like the skip decisions (each turn re-walks the same prefixes)."""
+    key = (id(content), -1, tuple(given.items()))
+    cached = _ASSESS_CACHE.get(key)
+    if cached is not None and cached[0] is content:
+        return cached[1]
+    result = assess(content, given)
+    if len(_ASSESS_CACHE) >= _SKIP_CACHE_SIZE:
+        _ASSESS_CACHE.pop(next(iter(_ASSESS_CACHE)))
+    _ASSESS_CACHE[key] = (content, result)
+    return result
+
+
 def _emergency(flags: tuple[RedFlagFinding, ...]) -> bool:
     return any(f.level is Urgency.EMERGENCY for f in flags)
 
@@ -115,7 +128,7 @@ def _compute(content: Content, answers: Mapping[str, str]) -> QuestionnaireState
     asked: list[Question] = []
     skipped: dict[str, str] = {}
     next_question: Question | None = None
-    current = assess(content, given)
+    current = _assess(content, given)
     stopped = False
     for index, question in enumerate(content.questions):
         if _emergency(current.red_flags):
@@ -130,7 +143,7 @@ def _compute(content: Content, answers: Mapping[str, str]) -> QuestionnaireState
             break
         given[question.id] = answers[question.id]
         asked.append(question)
-        current = assess(content, given)
+        current = _assess(content, given)
     else:
         stopped = _emergency(current.red_flags)
     if stopped:
@@ -163,11 +176,29 @@ def _remaining_usual(content: Content, given: Mapping[str, str], current: Assess
             continue
         simulated[question.id] = question.usual_option
         count += 1
-        current = assess(content, simulated)
+        current = _assess(content, simulated)
     return count
 
 
 def _skip_reason(content: Content, index: int, given: Mapping[str, str], current: Assessment) -> str:
+    """Why the question at ``index`` is not asked ("" when it is), cached: each turn re-walks the same prefix."""
+    key = (id(content), index, tuple(given.items()))
+    cached = _SKIP_CACHE.get(key)
+    if cached is not None and cached[0] is content:
+        return cached[1]
+    reason = _skip_reason_uncached(content, index, given, current)
+    if len(_SKIP_CACHE) >= _SKIP_CACHE_SIZE:
+        _SKIP_CACHE.pop(next(iter(_SKIP_CACHE)))
+    _SKIP_CACHE[key] = (content, reason)
+    return reason
+
+
+_SKIP_CACHE_SIZE = 20_000
+_SKIP_CACHE: dict[tuple[int, int, tuple[tuple[str, str], ...]], tuple[Content, str]] = {}
+_ASSESS_CACHE: dict[tuple[int, int, tuple[tuple[str, str], ...]], tuple[Content, Assessment]] = {}
+
+
+def _skip_reason_uncached(content: Content, index: int, given: Mapping[str, str], current: Assessment) -> str:
     question = content.questions[index]
     if not question.applies(given):
         body = content.body_question
