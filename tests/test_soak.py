@@ -25,9 +25,9 @@ from speech import have_espeak
 from spoken_session import Phrasebook
 
 from voice_guide.content import Content
-from voice_guide.questionnaire import state
 from voice_guide.kiosk import Kiosk, KioskSettings, Served, Station, keyboard_station_factory
 from voice_guide.matcher import Matcher
+from voice_guide.questionnaire import state
 from voice_guide.voice import VoiceFrontend
 
 PEOPLE = 1_000

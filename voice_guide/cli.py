@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from voice_guide import __version__
 from voice_guide.asr import Recognizer
-from voice_guide.content import Content, load_content
+from voice_guide.content import Condition, Content, load_content
 from voice_guide.dialog import Dialog, Mode
 from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
 from voice_guide.keyboard import KeyboardFrontend
@@ -181,6 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
+    def conditions(items: Sequence[Condition]) -> list[dict[str, Any]]:
+        return [{"question": c.question, "any_of": sorted(c.any_of)} for c in items]
+
     if as_json:
         data = [
             {
@@ -188,17 +191,30 @@ def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
                 "text": q.text,
                 "red_flag": q.red_flag,
                 "options": [{"id": o.id, "text": o.text} for o in q.options],
-                "ask_if": [{"question": c.question, "any_of": sorted(c.any_of)} for c in q.ask_if],
+                "organs": sorted(q.organs),
+                "ask_if": conditions(q.ask_if),
+                "ask_if_any": conditions(q.ask_if_any),
+                "unless": conditions(q.unless),
             }
             for q in content.questions
         ]
         json.dump(data, out, indent=2)
         out.write("\n")
         return EXIT_OK
+
+    def described(items: Sequence[Condition], joiner: str) -> str:
+        return joiner.join(f"{c.question} in ({', '.join(sorted(c.any_of))})" for c in items)
+
     for question in content.questions:
         options = ", ".join(o.id for o in question.options)
-        condition = " and ".join(f"{c.question} in ({', '.join(sorted(c.any_of))})" for c in question.ask_if)
-        print(f"{question.id}: {options}" + (f"   [asked if {condition}]" if condition else ""), file=out)
+        notes = []
+        if question.ask_if:
+            notes.append(f"[asked if {described(question.ask_if, ' and ')}]")
+        if question.ask_if_any:
+            notes.append(f"[asked if any of {described(question.ask_if_any, '; ')}]")
+        if question.unless:
+            notes.append(f"[not asked if {described(question.unless, '; ')}]")
+        print(f"{question.id}: {options}" + "".join(f"   {n}" for n in notes), file=out)
         print(f"    {question.text}", file=out)
     return EXIT_OK
 
