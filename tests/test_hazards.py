@@ -130,6 +130,29 @@ def test_every_test_cited_in_the_hazard_log_exists() -> None:
     assert missing == []
 
 
+def test_every_hazard_has_status_owner_tests_and_an_acceptable_residual_risk() -> None:
+    """The log keeps DCB0129's shape: each hazard has a status, an owner, at least one test and a residual risk of 3 or
+    less, and the summary table lists every hazard with the same risks as its section."""
+    log = (ROOT / "docs" / "HAZARD-LOG.md").read_text(encoding="utf-8")
+    sections = re.split(r"\n### (?=H\d\d )", log)[1:]
+    assert len(sections) >= 20
+    for section in sections:
+        hazard = section[:3]
+        for field in ("Status", "Owner", "Cause", "Effect", "Initial risk", "Tests", "Residual risk"):
+            assert f"- **{field}.**" in section, (hazard, field)
+        assert "::test_" in section, hazard
+        residual = re.search(r"- \*\*Residual risk\.\*\* [^=]*= \*\*(\d)\*\*", section)
+        assert residual is not None, hazard
+        assert int(residual.group(1)) <= 3, hazard
+        row = re.search(rf"^\| {hazard} \|.*\| (\d) \([^)]*\) \| (\d) \(", log, re.MULTILINE)
+        assert row is not None, hazard
+        initial = re.search(r"- \*\*Initial risk\.\*\* [^=]*= \*\*(\d)\*\*", section)
+        assert initial is not None and row.group(1) == initial.group(1), hazard
+        assert row.group(2) == residual.group(1), hazard
+    for role in ("Clinical safety officer", "Version and review history", "Severity", "Likelihood"):
+        assert role in log
+
+
 # ---- self-care that harms, body misclassification, safeguarding (issue 9) ------------------------------------------
 
 

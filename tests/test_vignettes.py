@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tomllib
@@ -162,6 +163,22 @@ def test_every_conditional_question_is_both_asked_and_skipped() -> None:
 
 def test_every_urgency_is_expected_somewhere() -> None:
     assert {v.urgency for v in VIGNETTES} == set(Urgency)
+
+
+def test_the_questionnaire_is_short() -> None:
+    """Issue 9: on these vignettes, median <= 12 questions and at most 18 (it was 20 and 26 at 13a54be)."""
+    lengths = sorted(len(v.answers) for v in VIGNETTES)
+    assert statistics.median(lengths) <= 12
+    assert lengths[-1] <= 18
+
+
+def test_vignettes_cover_every_body_and_pregnancy_known_possible_and_impossible() -> None:
+    bodies = {v.answers.get("body") for v in VIGNETTES}
+    assert {"womb", "penis", "both", "neither", "not_sure"} <= bodies
+    pregnancy = {v.answers.get("rf_pregnant") for v in VIGNETTES if "body" in v.answers}
+    assert {"yes", "not_sure", "no", None} <= pregnancy  # None: cannot be pregnant (no womb), so not asked
+    for word in ("trans man", "trans woman", "intersex", "hysterectomy"):
+        assert any(word in v.description for v in VIGNETTES), word
 
 
 # ---- through `voice-guide assess` ---------------------------------------------------------------------------------
