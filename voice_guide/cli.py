@@ -190,8 +190,12 @@ def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
                 "id": q.id,
                 "text": q.text,
                 "red_flag": q.red_flag,
-                "options": [{"id": o.id, "text": o.text} for o in q.options],
+                "options": [
+                    {"id": o.id, "text": o.text, **({"organs": sorted(o.organs)} if o.organs else {})}
+                    for o in q.options
+                ],
                 "organs": sorted(q.organs),
+                "always_confirm": q.always_confirm,
                 "ask_if": conditions(q.ask_if),
                 "ask_if_any": conditions(q.ask_if_any),
                 "unless": conditions(q.unless),
@@ -208,6 +212,11 @@ def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
     for question in content.questions:
         options = ", ".join(o.id for o in question.options)
         notes = []
+        if any(o.organs for o in question.options):
+            organs = "; ".join(f"{o.id} = {', '.join(sorted(o.organs))}" for o in question.options)
+            notes.append(f"[organs: {organs}]")
+        if question.always_confirm:
+            notes.append("[always read back]")
         if question.ask_if:
             notes.append(f"[asked if {described(question.ask_if, ' and ')}]")
         if question.ask_if_any:
