@@ -208,6 +208,9 @@ BROKEN = [
     Broken("a gender word choosing a body answer",
            _edit("questions.toml", 'synonyms = ["penis", "I have a penis"', 'synonyms = ["man", "penis", "I have a penis"'),  # noqa: E501
            "questions.toml", "question[4].option[1]", "'man' is a gender word"),
+    Broken("skip_when_as_urgent on a question that is not a red flag",
+           _edit("questions.toml", PROSTATE_ORGANS, PROSTATE_ORGANS + "\nskip_when_as_urgent = true"),
+           "questions.toml", "question[19].skip_when_as_urgent", "only a red-flag question"),
     Broken("the body question not read back", _edit("questions.toml", "always_confirm = true\n", ""),
            "questions.toml", "question[4].always_confirm", "must always be read back"),
     Broken("'not sure' about the body skipping a question",

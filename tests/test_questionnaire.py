@@ -86,7 +86,8 @@ def test_skipped_questions_say_why() -> None:
     assert done.skipped["rf_pregnancy_signs"] == "does not apply after the earlier answers"
     assert "penetration" in done.skipped
     urgent = walk(CONTENT, usual, {"body": "penis", "rf_fever": "yes"})
-    assert urgent.skipped["rf_strangled"] == CANNOT_CHANGE  # the advice is already "get help today"
+    assert urgent.skipped["rf_spine_risk"] == CANNOT_CHANGE  # the advice is already "get medical help today"
+    assert "rf_strangled" in urgent.answers  # its own advice (an emergency department check) is always given
 
 
 @pytest.mark.parametrize("body", [o.id for o in CONTENT.question("body").options])
@@ -151,6 +152,30 @@ def test_each_emergency_rule_ends_the_questions(flag_id: str, index: int, rule: 
     assert current.assessment.urgency is Urgency.EMERGENCY
     assert current.assessment.complete is False
     assert flag_id in {f.red_flag.id for f in current.red_flags if f.level is Urgency.EMERGENCY}
+
+
+def test_a_red_flag_question_whose_own_advice_matters_is_never_skipped_by_the_length_rule() -> None:
+    """Whatever made the advice urgent already, a red-flag question that can need help today or now is asked unless the
+    content marks it skip_when_as_urgent (its advice adds nothing to "get medical help today"). Pressure on the neck
+    during sex must always be asked: its advice is an emergency department check even when feeling fine."""
+    must_ask = {
+        q.id
+        for q in CONTENT.questions
+        if q.red_flag
+        and not q.skip_when_as_urgent
+        and any(
+            r.level > Urgency.SOON and any(c.question == q.id for c in r.when)
+            for f in CONTENT.red_flags
+            for r in f.rules
+        )
+    }
+    assert "rf_strangled" in must_ask
+    for first in [q for q in CONTENT.questions if q.red_flag]:
+        for answer in ("yes", "not_sure"):
+            for body in ("womb", "penis", "not_sure"):
+                done = walk(CONTENT, usual, {first.id: answer, "body": body})
+                wrongly = [q for q, why in done.skipped.items() if q in must_ask and why == CANNOT_CHANGE]
+                assert wrongly == [], (first.id, answer, body)
 
 
 def test_red_flag_questions_come_before_the_others() -> None:

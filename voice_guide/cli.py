@@ -196,6 +196,7 @@ def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
                 ],
                 "organs": sorted(q.organs),
                 "always_confirm": q.always_confirm,
+                "skip_when_as_urgent": q.skip_when_as_urgent,
                 "ask_if": conditions(q.ask_if),
                 "ask_if_any": conditions(q.ask_if_any),
                 "unless": conditions(q.unless),
@@ -217,6 +218,8 @@ def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
             notes.append(f"[organs: {organs}]")
         if question.always_confirm:
             notes.append("[always read back]")
+        if question.skip_when_as_urgent:
+            notes.append("[may be left out when the advice is already urgent]")
         if question.ask_if:
             notes.append(f"[asked if {described(question.ask_if, ' and ')}]")
         if question.ask_if_any:

@@ -8,7 +8,8 @@ Files (TOML, UTF-8) and their schema, in brief (each file's opening comment has 
     commands.toml     [[command]]     id, words = [...], action         (ids: see COMMAND_IDS)
     ordinals.toml     [[ordinal]]     position, words = [...]           ("the second one" -> option 2)
     option_sets.toml  [<set>]         [[<set>.option]] id, text, synonyms?, said?
-    questions.toml    [[question]]    id, text, topic, help?, red_flag?, in_reasons?, always_confirm?, usual?,
+    questions.toml    [[question]]    id, text, topic, help?, red_flag?, in_reasons?, always_confirm?,
+                                      skip_when_as_urgent?, usual?,
                                       option_set | [[question.option]] (id, text, synonyms?, said?, organs?),
                                       organs?, ask_if?, ask_if_any?, unless?   (conditions: [{question, any_of}])
     red_flags.toml    [[red_flag]]    id, name, explanation, sources, [red_flag.advice] <level> = "...",
@@ -206,6 +207,10 @@ class Question:
     always_confirm: bool = False
     """Read every answer back for a yes or no before taking it (the body question: a mistake there changes which
     questions are asked)."""
+    skip_when_as_urgent: bool = False
+    """Red-flag questions only: the length rule may skip it once the advice is already at least as urgent as its sign
+    can make it, because its advice then adds nothing ("get medical help today"). Without it a red-flag question whose
+    sign needs help today or now is always asked."""
     usual: str = ""
     """The option assumed for questions not yet answered when estimating how many questions are left ("Question 3
     of about 14"); "" means "no"."""
@@ -754,7 +759,8 @@ def _check_options(reader: _Reader, where: str, options: tuple[Option, ...]) -> 
 
 
 _QUESTION_KEYS = (
-    "id", "text", "topic", "help", "red_flag", "in_reasons", "always_confirm", "usual", "option_set", "option",
+    "id", "text", "topic", "help", "red_flag", "in_reasons", "always_confirm", "skip_when_as_urgent", "usual",
+    "option_set", "option",
     "organs", "ask_if", "ask_if_any", "unless",
 )  # fmt: skip
 
@@ -818,8 +824,11 @@ def _load_questions(
             unless=lists["unless"],
             organs=organs,
             always_confirm=reader.flag(raw, "always_confirm", at),
+            skip_when_as_urgent=reader.flag(raw, "skip_when_as_urgent", at),
             usual=usual,
         )
+        if question.skip_when_as_urgent and not question.red_flag:
+            raise reader.fail(f"{at}.skip_when_as_urgent", "only a red-flag question can have skip_when_as_urgent")
         if is_body and not question.always_confirm:
             problem = "the body question must always be read back (always_confirm = true)"
             raise reader.fail(f"{at}.always_confirm", problem)

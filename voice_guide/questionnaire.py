@@ -13,9 +13,10 @@ Questions are considered in file order (prompts/questions.toml). A question is *
 The length rule (3) is sound because every answer can only raise the urgency or a cause's score (weights are
 positive, red flags only add): a question is skipped only when no answer to it, together with any answers to the
 questions that could still follow, could (a) raise the urgency above what it already is, or (b) change which
-causes the result shows. A red-flag question is therefore never skipped while its sign could raise the urgency:
-once the advice is already "see a doctor today", the questions whose signs would say the same are not asked; a sign
-that would make it an emergency always is. The skip decision is made when the question's turn comes, from the
+causes the result shows. A red-flag question whose sign can need help today or now is never skipped by this rule
+(its own advice and reason belong in the result) unless the content marks it ``skip_when_as_urgent`` (its advice adds
+nothing to "get medical help today"); a sign that asks for an appointment ("soon") is skipped once the advice is
+already at least that urgent. The skip decision is made when the question's turn comes, from the
 answers given so far, and never changes afterwards (later answers can only raise the urgency).
 """
 
@@ -205,9 +206,25 @@ def _skip_reason_uncached(content: Content, index: int, given: Mapping[str, str]
         if question.organs and body and body in given and not (content.organs(given) & question.organs):
             return f"{NOT_FOR_BODY}: asked only of people who may have: {', '.join(sorted(question.organs))}"
         return NOT_APPLICABLE
-    if not _Lookahead(content, index, given, current).needed(index):
+    if not _always_asked(content, question) and not _Lookahead(content, index, given, current).needed(index):
         return CANNOT_CHANGE
     return ""
+
+
+def _always_asked(content: Content, question: Question) -> bool:
+    """A red-flag question whose sign can need help today or now is never skipped by the length rule, even when the
+    urgency is already that high: its own advice (for example a check at an emergency department after pressure on
+    the neck) and its reason belong in the result. Only signs that ask for an appointment, and those marked
+    ``skip_when_as_urgent`` (their advice adds nothing to "get medical help today"), may be skipped."""
+    return (
+        question.red_flag
+        and not question.skip_when_as_urgent
+        and any(
+            rule.level > Urgency.SOON and any(c.question == question.id for c in rule.when)
+            for flag in content.red_flags
+            for rule in flag.rules
+        )
+    )
 
 
 # ---- the length rule -----------------------------------------------------------------------------------------------
