@@ -18,9 +18,9 @@ import numpy.typing as npt
 
 from voice_guide.content import Content, Option, Question
 from voice_guide.dialog import Ask, CheckAnswers, Confirm, Dialog, Event, Mode, Result, State
-from voice_guide.flow import emergency_reached
+from voice_guide.questionnaire import state
 from voice_guide.session import Frontend, Heard
-from voice_guide.triage import Assessment, assess
+from voice_guide.triage import Assessment
 
 
 def rng(seed: int) -> random.Random:
@@ -70,7 +70,7 @@ def scripted_person(content: Content, rng: random.Random, *, repeat: bool = Fals
         events = dialog.hear(option.text)
     assert any(isinstance(e, Result) for e in events)
     answers = dialog.answers
-    assessment = assess(content, answers, complete=not emergency_reached(content, answers))
+    assessment = state(content, answers).assessment
     ending = ("repeat", "stop") if repeat else ("stop",)
     return Person(("", *typed, *ending), answers, assessment, tuple(_spoken(content, chosen)))
 

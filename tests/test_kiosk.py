@@ -447,7 +447,7 @@ def test_cli_kiosk_refuses_broken_content(prompts_copy: Path, run_cli: RunCli) -
     code, out, err = run_cli(["--prompts", str(prompts_copy), "kiosk", "--keyboard"], "\n")
     assert code == 3
     assert out == ""
-    assert "phrases.toml: phrases.kiosk_still_there: missing or empty text" in err
+    assert "phrases.toml: phrases.kiosk_still_theer: not a phrase the guide uses" in err
 
 
 def test_cli_kiosk_refuses_partly_edited_content(prompts_copy: Path, run_cli: RunCli) -> None:

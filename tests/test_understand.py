@@ -101,7 +101,7 @@ def test_a_reassuring_answer_at_a_warning_sign_needs_more(understanding: Underst
     far_rival = understanding.spoken(Transcript("no", 0.9, heard("no", 0.9, "nope", "nah", "yes")), fever)
     assert far_rival.action is Action.READ_BACK
     # At a question that is not a warning sign, "no" is an answer like any other.
-    pattern = understanding.asking(understanding.content.question("peeing"))
+    pattern = understanding.asking(understanding.content.question("side_pain"))
     assert understanding.spoken(Transcript("no", 0.45, heard("no", 0.45)), pattern).action is Action.TAKE
 
 
@@ -117,9 +117,7 @@ def test_reassuring_options_are_the_ones_no_red_flag_rule_names(understanding: U
                 question.id,
                 option.id,
             )
-    assert understanding.is_reassuring("rf_numbness", "no") and not understanding.is_reassuring(
-        "rf_numbness", "not_sure"
-    )
+    assert understanding.is_reassuring("rf_nerves", "no") and not understanding.is_reassuring("rf_nerves", "not_sure")
 
 
 def test_confirm_below_zero_turns_acoustic_doubts_off(content: Content, fever: Turn) -> None:

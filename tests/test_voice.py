@@ -44,7 +44,7 @@ def test_voice_conversation_reaches_the_result_and_speaks_it(content: Content) -
     spoken = " ".join(speaker.said)
     assert content.phrase("check_answers", topics="X").split("X")[0] in spoken
     assert content.phrase("how_to_answer_voice") in spoken
-    assert content.phrase("result_intro") in spoken
+    assert content.phrases["result_intro"].split("{count}")[0] in spoken
     assert content.phrase("result_not_diagnosis") in spoken
     # Numbers are never accepted by voice (they are typed-only), and the first question's options are read out.
     assert "You can answer: Yes, No, or Not sure." in speaker.said[0]
@@ -58,7 +58,7 @@ def test_each_turn_is_recognized_with_the_grammar_of_its_question(content: Conte
     first = set(recognizer.grammars[0])
     assert {"yes", "no", "not sure", "go back", "repeat", "keyboard"} <= first
     assert "womb" not in first
-    assert [t.question for t in frontend.turns] == ["rf_numbness", "rf_control", "rf_confusion"]
+    assert [t.question for t in frontend.turns] == ["rf_nerves", "rf_sepsis", "rf_chest"]
 
 
 def test_silence_and_unrecognized_speech_are_reasked_differently(content: Content) -> None:
@@ -79,7 +79,7 @@ def test_microphone_failure_falls_back_to_keyboard_keeping_answers(content: Cont
     frontend, _ = voice_frontend(content, ["no", "no", "no", DEVICE_GONE])
     out = io.StringIO()
     # The keyboard answers the rest (a fever among them); the three voice answers must not be asked again.
-    rest = heard_until_result(content, {"rf_fever": "yes", "body": "prostate", "pattern": "new"})[3:]
+    rest = heard_until_result(content, {"rf_fever": "yes", "body": "penis"})[3:]
     typed = io.StringIO("\n".join([*rest, "quit"]) + "\n")
     keyboard = KeyboardFrontend(content, typed, out, echo=True)
     dialog = Dialog(content, Mode.VOICE)
@@ -90,7 +90,7 @@ def test_microphone_failure_falls_back_to_keyboard_keeping_answers(content: Cont
     assert "The microphone stopped working." in printed
     assert "your answers so far are kept" in printed
     assert "Question 4 of about" in printed
-    assert content.question("rf_numbness").text not in printed
+    assert content.question("rf_nerves").text not in printed
     assert dialog.answers == {} or dialog.assessment is None  # quit forgot everything
     assert content.urgency[Urgency.URGENT].title in printed
 
