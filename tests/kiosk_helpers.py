@@ -20,6 +20,7 @@ from voice_guide.content import Content, Option, Question
 from voice_guide.dialog import Ask, CheckAnswers, Confirm, Dialog, Event, Mode, Result, State
 from voice_guide.questionnaire import state
 from voice_guide.session import Frontend, Heard
+from voice_guide.speech.microphone import Completeness
 from voice_guide.triage import Assessment
 
 
@@ -215,7 +216,7 @@ class SpokenPerson:
         self._asked[key] = attempt + 1
         return phrases[attempt % len(phrases)]
 
-    def listen(self) -> npt.NDArray[np.int16] | None:
+    def listen(self, complete: Completeness | None = None) -> npt.NDArray[np.int16] | None:
         from voice_guide.speech.microphone import WavFileListener
 
         self.turns += 1

@@ -70,6 +70,7 @@ from voice_guide.frontends.screen_ui import (  # noqa: E402 - after the skip
     Closed,
     draw,
 )
+from voice_guide.speech.microphone import Completeness  # noqa: E402 - after the skip
 
 pytestmark = pytest.mark.screen
 
@@ -582,7 +583,7 @@ class HeldListener:
         self.cancels = 0
         self._cancel = threading.Event()
 
-    def listen(self) -> Samples | None:
+    def listen(self, complete: Completeness | None = None) -> Samples | None:
         self._cancel.clear()
         self.listening.set()
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conversation import heard_until_result
+from speech import have_espeak, synthesize
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Mode
@@ -113,15 +114,20 @@ def test_repeated_failures_offer_the_keyboard(content: Content) -> None:
     assert any(content.phrase("offer_keyboard") in s for s in speaker.said)
 
 
+@pytest.mark.audio
 def test_wav_file_listener_reads_each_file_then_ends(tmp_path: Path) -> None:
-    samples = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)
+    """One file per turn; a file with no speech in it (here a steady tone) is a silent turn, not an utterance."""
+    if not have_espeak():
+        pytest.skip("espeak-ng is not installed")
+    tone = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)
     paths = []
-    for index in range(2):
+    for index, samples in enumerate([synthesize("yes"), tone, synthesize("not sure")]):
         path = tmp_path / f"turn{index}.wav"
         path.write_bytes(encode_wav(samples))
         paths.append(path)
     listener = WavFileListener(paths)
     assert listener.listen() is not None
+    assert listener.listen() is None
     assert listener.listen() is not None
     with pytest.raises(EOFError):
         listener.listen()

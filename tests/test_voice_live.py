@@ -23,7 +23,7 @@ from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Event, Mode, Result, State
 from voice_guide.frontends.keyboard import KeyboardFrontend
 from voice_guide.session import Outcome, run_session
-from voice_guide.speech.microphone import Listener
+from voice_guide.speech.microphone import Completeness, Listener
 from voice_guide.speech.stack import VoiceSettings, open_voice
 from voice_guide.triage import Assessment
 from voice_guide.urgency import Urgency
@@ -90,7 +90,7 @@ class SyntheticPerson:
             return "yes" if dialog.pending.text.lower() == intended else "no"
         return self.first.pop(question.id, intended)
 
-    def listen(self) -> npt.NDArray[np.int16] | None:
+    def listen(self, complete: Completeness | None = None) -> npt.NDArray[np.int16] | None:
         if self.unplug_after and len(self.said) == self.unplug_after and not self.unplugged:
             self.unplugged = True
             action = self.pulse.unplug
@@ -116,7 +116,7 @@ class SyntheticPerson:
         speaker = threading.Thread(target=when_capturing)
         speaker.start()
         try:
-            return self.microphone.listen()
+            return self.microphone.listen(complete)
         finally:
             speaker.join()
 
