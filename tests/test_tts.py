@@ -509,3 +509,20 @@ def test_after_a_microphone_fallback_the_keyboard_keeps_speaking(content: Conten
     assert result.fell_back
     assert speaker.said[0] == content.phrase("fell_back", reason="the microphone stopped (was it unplugged?)")
     assert any(content.questions[0].text in said for said in speaker.said[1:])  # the question, spoken again
+
+
+@pytest.mark.audio
+@needs_espeak
+def test_the_speech_benchmark_harness_measures_and_prints_a_table(content: Content) -> None:
+    from benchmarks import tts as bench
+
+    prompts = bench.guide_prompts()
+    assert len(prompts) > len(content.questions) + 50
+    assert any(content.questions[0].text in prompt for prompt in prompts)
+    result = bench.measure("espeak")
+    assert result["prompts"] == len(prompts) and result["audio_s"] > 300
+    assert 0 < result["first_p50_ms"] <= result["first_p95_ms"] and 0 < result["rtf"] < 1
+    assert result["rss_peak_mb"] >= result["rss_start_mb"] > 0
+    printed = bench.table([result, "no module named piper"], ["espeak", "piper"])
+    assert printed.splitlines()[2].startswith("| espeak-ng, in memory | ")
+    assert "| Piper joe medium, in memory | not measured: no module named piper |" in printed

@@ -257,6 +257,10 @@ class EspeakSpeaker(_RateControl):
         log.debug("espeak-ng synthesized %d chars in %.3f s", len(text), self.last_synthesis_seconds)
         return np.frombuffer(raw, dtype="<i2").astype(np.int16), self.sample_rate
 
+    def chunks(self, text: str) -> Iterator[npt.NDArray[np.int16]]:
+        """``text`` as int16 audio in one piece (espeak-ng needs milliseconds for a whole prompt)."""
+        yield self.synthesize(text)[0]
+
     def say(self, text: str) -> None:
         if self.player is None:
             raise SpeechError("this speaker has no audio output")
