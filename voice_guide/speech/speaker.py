@@ -153,6 +153,8 @@ class _Espeak:
     sample_rate = 0
     _collected: list[bytes] | None = None
     _callback: Any = None
+    _voice: bytes | None = None
+    """The voice espeak-ng has selected now."""
 
     @classmethod
     def start(cls) -> Any:
@@ -187,8 +189,10 @@ class _Espeak:
         """``text`` as raw little-endian int16 at :attr:`sample_rate` (lock held throughout)."""
         es = cls.binding
         with cls.lock:
-            if es.SetVoiceByName(voice) != es.EE_OK:
-                raise SpeechError(f"espeak-ng cannot select the voice {voice.decode(errors='replace')!r}")
+            if voice != cls._voice:  # selecting a voice loads its files again: only when it changes
+                if es.SetVoiceByName(voice) != es.EE_OK:
+                    raise SpeechError(f"espeak-ng cannot select the voice {voice.decode(errors='replace')!r}")
+                cls._voice = voice
             es.SetParameter(es.RATE, rate, 0)
             es.SetParameter(es.VOLUME, volume, 0)
             cls._collected = []
@@ -208,6 +212,7 @@ class _Espeak:
         base, plus, variant = wanted.partition("+")
         key = base.strip().casefold()
         with cls.lock:
+            cls._voice = None  # trying names changes espeak-ng's current voice
             if es.SetVoiceByName(wanted.encode()) == es.EE_OK:
                 return wanted.encode()
             for candidate in es.ListVoices(None):
@@ -416,8 +421,8 @@ class PiperSpeaker(_RateControl):
 
         config = SynthesisConfig(length_scale=self.length_scale, volume=self.volume)
         voice = self._voice
-        try:
-            sentences = voice.phonemize(text)
+        try:  # Piper reads [[...]] as raw phonemes: the guide's words are always plain text
+            sentences = voice.phonemize(text.replace("[[", "[ [").replace("]]", "] ]"))
         except Exception as error:  # the phonemizer's own errors, whatever their type
             raise SpeechError(f"the clearer voice could not read the text: {error}") from None
         for sentence in sentences:
