@@ -206,7 +206,7 @@ def test_a_sound_server_that_freezes_for_a_while_is_waited_for(pulse: PulseServe
     helper.wait(10)
     assert completed
     assert player.reopened in (1, 2)
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 45  # no hang (23 s seen during a full suite run on 2 shared, busy cores)
 
 
 @pytest.mark.audio
