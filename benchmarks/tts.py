@@ -61,9 +61,9 @@ def guide_prompts() -> list[str]:
     texts.append(spoken_text(content, Confirm(first, first.options[0])))
     texts += [text for text in content.phrases.values() if "{" not in text and len(text.split()) > 1]
     for flag in content.red_flags:
-        texts += [flag.explanation, flag.advice]
+        texts += [flag.explanation, *flag.advice.values()]
     for cause in content.causes:
-        texts += [cause.explanation, *cause.self_care, cause.get_help]
+        texts += [cause.explanation, *(care.text for care in cause.self_care), cause.who_can_help]
     return texts
 
 

@@ -24,18 +24,17 @@ from types import FrameType
 from typing import Any, TextIO
 
 from voice_guide import __version__
-from voice_guide.content import Content, load_content
+from voice_guide.content import Condition, Content, load_content
 from voice_guide.dialog import Dialog, Mode
 from voice_guide.engines.base import Recognizer
 from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
-from voice_guide.flow import check_answers, emergency_reached
 from voice_guide.frontends.keyboard import KeyboardFrontend
+from voice_guide.questionnaire import check_answers, state
 from voice_guide.render import unavailable_text
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
 from voice_guide.speech.speaker import SilentSpeaker
 from voice_guide.speech.stack import VoiceSettings, open_speech_output, open_voice
-from voice_guide.triage import assess
 from voice_guide.understand import CONFIRM_BELOW, Understanding, listen_once
 
 EXIT_OK = 0
@@ -184,24 +183,52 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
+    def conditions(items: Sequence[Condition]) -> list[dict[str, Any]]:
+        return [{"question": c.question, "any_of": sorted(c.any_of)} for c in items]
+
     if as_json:
         data = [
             {
                 "id": q.id,
                 "text": q.text,
                 "red_flag": q.red_flag,
-                "options": [{"id": o.id, "text": o.text} for o in q.options],
-                "ask_if": [{"question": c.question, "any_of": sorted(c.any_of)} for c in q.ask_if],
+                "options": [
+                    {"id": o.id, "text": o.text, **({"organs": sorted(o.organs)} if o.organs else {})}
+                    for o in q.options
+                ],
+                "organs": sorted(q.organs),
+                "always_confirm": q.always_confirm,
+                "skip_when_as_urgent": q.skip_when_as_urgent,
+                "ask_if": conditions(q.ask_if),
+                "ask_if_any": conditions(q.ask_if_any),
+                "unless": conditions(q.unless),
             }
             for q in content.questions
         ]
         json.dump(data, out, indent=2)
         out.write("\n")
         return EXIT_OK
+
+    def described(items: Sequence[Condition], joiner: str) -> str:
+        return joiner.join(f"{c.question} in ({', '.join(sorted(c.any_of))})" for c in items)
+
     for question in content.questions:
         options = ", ".join(o.id for o in question.options)
-        condition = " and ".join(f"{c.question} in ({', '.join(sorted(c.any_of))})" for c in question.ask_if)
-        print(f"{question.id}: {options}" + (f"   [asked if {condition}]" if condition else ""), file=out)
+        notes = []
+        if any(o.organs for o in question.options):
+            organs = "; ".join(f"{o.id} = {', '.join(sorted(o.organs))}" for o in question.options)
+            notes.append(f"[organs: {organs}]")
+        if question.always_confirm:
+            notes.append("[always read back]")
+        if question.skip_when_as_urgent:
+            notes.append("[may be left out when the advice is already urgent]")
+        if question.ask_if:
+            notes.append(f"[asked if {described(question.ask_if, ' and ')}]")
+        if question.ask_if_any:
+            notes.append(f"[asked if any of {described(question.ask_if_any, '; ')}]")
+        if question.unless:
+            notes.append(f"[not asked if {described(question.unless, '; ')}]")
+        print(f"{question.id}: {options}" + "".join(f"   {n}" for n in notes), file=out)
         print(f"    {question.text}", file=out)
     return EXIT_OK
 
@@ -230,7 +257,7 @@ def _assess(content: Content, file: str) -> int:
     except AnswersError as error:
         print(f"voice-guide assess: {error}", file=sys.stderr)
         return EXIT_USAGE
-    assessment = assess(content, answers, complete=not emergency_reached(content, answers))
+    assessment = state(content, answers).assessment
     json.dump(assessment_json(content, assessment), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK

@@ -23,6 +23,7 @@ from voice_guide.session import Heard, Recognized, Unheard
 from voice_guide.speech.speaker import Speaker
 
 if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
     from voice_guide.speech.microphone import Listener
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class VoiceFrontend:
     mode: Mode = Mode.VOICE
     speech_failed: bool = False
     """The last prompt could not be spoken (the person has been told; the next prompt tries again)."""
+    quick_end: bool = True
+    """End an answer at a short pause when it is already complete (see EndpointSettings.quick_silence)."""
 
     def show(self, events: Sequence[Event]) -> None:
         words = []
@@ -95,16 +98,25 @@ class VoiceFrontend:
             self.speech_failed = False
 
     def listen(self, dialog: Dialog) -> Heard:
+        turn, phrases = dialog.turn, dialog.phrases()
+        heard: dict[int, Transcript] = {}
+
+        def complete(samples: Samples) -> float | None:
+            """At a short pause: after how much silence is this a whole answer? (Its transcript is kept.)"""
+            transcript = self.recognizer.recognize(samples, phrases)
+            heard[len(samples)] = transcript
+            return dialog.understanding.end_after(transcript, turn)
+
         self._cue("start")
         try:
-            samples = self.listener.listen()
+            samples = self.listener.listen(complete if self.quick_end else None)
         except EOFError:
             return None
         finally:
             self._cue("stop")
         if samples is None:
             return Unheard.SILENCE
-        transcript = self.recognizer.recognize(samples, dialog.phrases())
+        transcript = heard.get(len(samples)) or self.recognizer.recognize(samples, phrases)
         self.turns.append(Turn(transcript, dialog.question.id if dialog.question else None))
         if self.out is not None:
             print(f"(heard: {transcript.text or '...'})", file=self.out, flush=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from voice_guide.errors import AudioError
-from voice_guide.pcm import MAX_UTTERANCE
+from voice_guide.pcm import MAX_UTTERANCE, NO_INPUT_SECONDS
 from voice_guide.understand import CONFIRM_BELOW, UnderstandingSettings
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class VoiceSettings:
     """Speech output: "espeak" (espeak-ng) or "piper" (Piper neural speech, the piper extra; espeak-ng when absent)."""
     tones: bool = True
     """Play the short "listening" / "done listening" tones."""
-    no_input_timeout: float = 8.0
+    no_input_timeout: float = NO_INPUT_SECONDS
     """Seconds to wait for speech to start before saying "I didn't hear anything"."""
     max_utterance: float = MAX_UTTERANCE
     """Seconds after which a long answer is cut (the end of an answer is otherwise decided by silence)."""
