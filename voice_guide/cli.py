@@ -34,7 +34,7 @@ from voice_guide.render import unavailable_text
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
 from voice_guide.speech.speaker import SilentSpeaker
-from voice_guide.speech.stack import VoiceSettings, open_voice
+from voice_guide.speech.stack import VoiceSettings, open_speech_output, open_voice
 from voice_guide.understand import CONFIRM_BELOW, Understanding, listen_once
 
 EXIT_OK = 0
@@ -109,6 +109,12 @@ def add_voice_options(parser: argparse.ArgumentParser, *, suppress: bool = False
     group.add_argument("--output-device", default=default(None), help="speaker (sounddevice name or number)")
     group.add_argument("--rate", type=int, default=default(175), help="speaking rate, words per minute (175)")
     group.add_argument("--volume", type=float, default=default(1.0), help="speech volume, 0 to 1 (1)")
+    group.add_argument(
+        "--tts",
+        choices=("espeak", "piper"),
+        default=default("espeak"),
+        help="speech output: espeak (espeak-ng, light) or piper (a clearer neural voice; the piper extra)",
+    )
     group.add_argument("--tts-voice", default=default(None), help="espeak-ng voice for speaking, e.g. en-gb")
     group.add_argument("--no-tones", action="store_true", default=default(False), help="no listening tones")
     group.add_argument(
@@ -134,6 +140,7 @@ def voice_settings(args: argparse.Namespace) -> VoiceSettings:
         rate=args.rate,
         volume=args.volume,
         voice=args.tts_voice,
+        tts=args.tts,
         tones=not args.no_tones,
         confirm_below=args.confirm_below,
     )
@@ -274,12 +281,15 @@ def _run(content: Content, args: argparse.Namespace) -> int:
             if args.voice:
                 raise
             log.info("voice is not available: %s", error)
+            speaker, speaks, _ = open_speech_output(voice_settings(args), content)  # speak while the person types
+            keyboard.speaker = speaker if speaks else None
             keyboard.notice(
                 unavailable_text(content, error) or f"Using the keyboard: voice is not available ({error})."
             )
         else:
             for notice in notices:
                 voice.notice(notice)
+            keyboard.speaker = voice.speaker  # a microphone that fails later hands over to a keyboard that speaks
             frontend = voice
     understanding = Understanding(content, settings=voice_settings(args).understanding)
     dialog = Dialog(content, frontend.mode, understanding=understanding)
