@@ -35,7 +35,6 @@ from speech import synthesize  # noqa: E402
 
 from voice_guide.content import Content, Question, load_content  # noqa: E402
 from voice_guide.dialog import Dialog, Event, Mode, Result, State  # noqa: E402
-from voice_guide.pcm import SAMPLE_RATE  # noqa: E402
 from voice_guide.session import run_session  # noqa: E402
 from voice_guide.speech.stack import VoiceSettings, open_voice_parts  # noqa: E402
 from voice_guide.understand import Understanding  # noqa: E402
@@ -149,13 +148,14 @@ def run_once(content: Content, engine: str, person: str, rate: int) -> dict[str,
         speaker = frontend.speaker
         player = getattr(speaker, "player", None)
         if player is not None:
-            real_play = player.play
+            real_stream = player.play_stream
 
-            def play(samples: Samples, rate: int = SAMPLE_RATE) -> bool:
+            def play_stream(chunks: Any, rate: int, stopping: threading.Event | None = None) -> bool:
+                """Every playback (Player.play plays through play_stream too): when the guide starts speaking."""
                 line.plays.append(time.monotonic())
-                return bool(real_play(samples, rate))
+                return bool(real_stream(chunks, rate, stopping))
 
-            player.play = play
+            player.play_stream = play_stream
         cue = frontend.cue
         if cue is not None:
 

