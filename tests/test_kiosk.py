@@ -41,11 +41,11 @@ from voice_guide.kiosk import (
     VoiceWaiter,
     describe_error,
     keyboard_station_factory,
-    start_words,
     voice_station_factory,
 )
 from voice_guide.session import Heard, Unheard
 from voice_guide.speech.microphone import Completeness, Listener
+from voice_guide.start_word import start_words
 from voice_guide.testing import DEVICE_GONE, EchoRecognizer, RecordingSpeaker, ScriptedFrontend, ScriptedListener
 
 FAST = KioskSettings(error_pause=0.0)
