@@ -40,7 +40,7 @@ from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.errors import VoiceGuideError
 from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
 from voice_guide.render import unavailable_text
-from voice_guide.session import Frontend, Heard, Outcome, Unheard, run_session
+from voice_guide.session import Frontend, Heard, Outcome, Typed, Unheard, run_session
 from voice_guide.start_word import StartWord
 from voice_guide.understand import Understanding
 
@@ -282,7 +282,7 @@ class IdleWatch:
             log.info("idle: no answer; clearing the session")
             self.inner.notice(self.content.phrase("kiosk_idle_reset"))
             raise SessionIdle
-        if isinstance(heard, str) and not heard.strip():
+        if isinstance(heard, Typed) and not heard.text.strip():
             self.inner.show(dialog.command("repeat"))
             return self.listen(dialog)
         return heard

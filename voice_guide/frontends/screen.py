@@ -60,7 +60,7 @@ from voice_guide.frontends.screen_ui import (
     Stoppable,
 )
 from voice_guide.render import unavailable_text
-from voice_guide.session import Heard, Recognized, Unheard
+from voice_guide.session import Heard, Recognized, Typed, Unheard
 from voice_guide.start_word import StartWord
 
 if TYPE_CHECKING:
@@ -102,8 +102,9 @@ class Cancellable(Protocol):
 class ScreenFrontend:
     """The dialog on the screen, with ``voice`` (a VoiceFrontend with ``out=None``) listening and speaking too.
 
-    Without voice the mode is KEYBOARD (typed numbers count, commands act at once), with voice VOICE; touches and
-    keys send the option's own words, so they mean the same in both.
+    Without voice the mode is KEYBOARD, with voice VOICE. Touches and keys send the option's own words, and they and
+    whatever is typed are :class:`~voice_guide.session.Typed` in both modes: judged by the typed rules (typed numbers
+    pick options, commands act at once), never by the rules for what a microphone heard.
     """
 
     def __init__(
@@ -164,7 +165,7 @@ class ScreenFrontend:
         except queue.Empty:
             pass
         else:
-            return None if isinstance(typed, Closed) else typed
+            return None if isinstance(typed, Closed) else Typed(typed)
         if self.voice is not None:
             self._start_turn(dialog)
         waited = 0.0
@@ -183,7 +184,7 @@ class ScreenFrontend:
             self.ui.set_status(Indicator.IDLE)
             if isinstance(item, Closed):
                 return None
-            return item
+            return Typed(item)
 
     def notice(self, text: str) -> None:
         self._take_screen()
