@@ -930,3 +930,28 @@ def test_in_voice_mode_touches_keys_and_typing_follow_the_keyboard_rules(content
     ]
     assert not any(isinstance(e, ConfirmCommand) for e in frontend.events)  # "stop" was not asked about
     assert listener.cancels >= 1  # each touch or key ended the listening
+
+
+def test_the_waiting_screen_starts_on_a_spoken_start_word_and_not_on_other_speech(
+    content: Content, offscreen: ScreenUI
+) -> None:
+    from voice_guide.speech.stack import VoiceParts
+    from voice_guide.testing import ScriptedListener
+
+    def waiting(script: list[str | None]) -> tuple[threading.Thread, list[bool]]:
+        listener = ScriptedListener(script)
+        parts = VoiceParts(EchoRecognizer(), listener, RecordingSpeaker(), None, [])
+        started: list[bool] = []
+        thread = threading.Thread(target=lambda: started.append(ScreenWaiter(content, offscreen, voice=parts).wait()))
+        thread.start()
+        return thread, started
+
+    thread, started = waiting([None, "what time is it", "can you call my sister", "begin"])
+    thread.join(10)
+    assert started == [True]
+    thread, started = waiting([None, "what time is it", "hang on a second"])  # then the listener's input ends
+    thread.join(1.0)
+    assert thread.is_alive() and started == []  # still waiting: nothing said was a start word
+    offscreen.inputs.put(Closed())
+    thread.join(10)
+    assert started == [False]
