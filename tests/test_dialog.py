@@ -603,3 +603,31 @@ def test_the_body_answer_is_always_read_back(content: Content) -> None:
     assert dialog.answers.get("body") is None
     dialog.hear("yes")
     assert dialog.answers["body"] == "penis"
+
+
+@pytest.mark.parametrize("typed", [["2", "stop"], ["no", "the second one", "quit"], ["go back"], ["no", "keyboard"]])
+def test_typed_input_in_voice_mode_does_what_it_does_at_the_keyboard(content: Content, typed: list[str]) -> None:
+    """A key, a touch or a typed command on a screen that also listens is judged by the typed rules: numbers pick
+    options, commands act at once (spoken, "stop" and "keyboard" would be asked about and "2" not understood)."""
+    voice, keyboard = Dialog(content, Mode.VOICE), Dialog(content, Mode.KEYBOARD)
+    voice.start()
+    keyboard.start()
+    for text in typed:
+        at_keyboard = keyboard.hear(text)
+        if at_keyboard[0] == Say(content.phrase("already_keyboard")):
+            at_keyboard = [SwitchToKeyboard()]  # by voice, the keyboard command switches to typing instead
+        assert voice.hear_typed(text) == at_keyboard, text
+        assert voice.answers == keyboard.answers
+
+
+def test_the_session_sends_typed_input_in_voice_mode_to_the_typed_rules(content: Content) -> None:
+    from voice_guide.session import Outcome, run_session
+    from voice_guide.testing import ScriptedFrontend
+
+    frontend = ScriptedFrontend(["2", "stop"], Mode.VOICE)
+    result = run_session(Dialog(content, Mode.VOICE), frontend)
+    assert result.outcome is Outcome.QUIT
+    assert not any(isinstance(e, ConfirmCommand) for e in frontend.shown)
+    question = content.questions[0]
+    readback = content.phrase("readback", answer=question.options[1].text, topic=question.topic)
+    assert Say(readback, SayKind.READBACK) in frontend.shown

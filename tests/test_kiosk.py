@@ -24,6 +24,7 @@ from kiosk_helpers import Person, RecordingFrontend, SessionLog, rng, scripted_p
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Mode
+from voice_guide.engines.base import Transcript
 from voice_guide.errors import AudioError
 from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
 from voice_guide.frontends.voice import VoiceFrontend
@@ -41,11 +42,11 @@ from voice_guide.kiosk import (
     VoiceWaiter,
     describe_error,
     keyboard_station_factory,
-    start_words,
     voice_station_factory,
 )
-from voice_guide.session import Heard, Unheard
+from voice_guide.session import Heard, Recognized, Typed, Unheard
 from voice_guide.speech.microphone import Completeness, Listener
+from voice_guide.start_word import start_words
 from voice_guide.testing import DEVICE_GONE, EchoRecognizer, RecordingSpeaker, ScriptedFrontend, ScriptedListener
 
 FAST = KioskSettings(error_pause=0.0)
@@ -166,17 +167,18 @@ def test_idle_watch_carries_on_when_the_person_answers(content: Content) -> None
     dialog.start()
 
     # silence -> "still there?" -> Enter: the question is asked again -> silence -> "still there?" -> "no"
-    assert watch.listen(dialog) == "no"
+    assert watch.listen(dialog) == Typed("no")
     assert inner.notices == [content.phrase("kiosk_still_there")] * 2
     assert any(getattr(e, "question", None) == dialog.question for e in inner.shown)
 
 
 def test_idle_watch_resets_its_count_after_speech(content: Content) -> None:
-    inner = ScriptedFrontend([Unheard.SILENCE, "yes", Unheard.SILENCE, "no"], Mode.VOICE)
+    script: list[Heard] = [Unheard.SILENCE, Recognized(Transcript("yes", 1.0)), Unheard.SILENCE, Typed("no")]
+    inner = ScriptedFrontend(script, Mode.VOICE)
     watch = IdleWatch(inner, content, silences=2)
     dialog = Dialog(content, Mode.VOICE)
     heard = [watch.listen(dialog) for _ in range(4)]
-    assert heard == [Unheard.SILENCE, "yes", Unheard.SILENCE, "no"]
+    assert heard == script
     assert inner.notices == []
 
 
@@ -229,7 +231,7 @@ def test_line_reader_times_out_then_reads_what_arrives_later() -> None:
 class ExplodingFrontend(ScriptedFrontend):
     """Raises, at its n-th turn, an error whose message quotes what the person said."""
 
-    def __init__(self, script: Sequence[Heard], explode_at: int) -> None:
+    def __init__(self, script: Sequence[Heard | str], explode_at: int) -> None:
         super().__init__(script)
         self.turn = 0
         self.explode_at = explode_at

@@ -11,7 +11,7 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,11 +26,11 @@ from xvfb import Display
 from xvfb import xvfb as xvfb  # the fixture
 
 from voice_guide.content import Content
-from voice_guide.dialog import Confirm, Dialog, Event, Mode, State
+from voice_guide.dialog import Ask, Confirm, ConfirmCommand, Dialog, Event, Mode, Say, SayKind, State
 from voice_guide.engines.base import Transcript
 from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.questionnaire import state
-from voice_guide.session import Outcome, Unheard, run_session
+from voice_guide.session import Heard, Outcome, Typed, Unheard, run_session
 from voice_guide.summary import summary_text
 from voice_guide.testing import EchoRecognizer, RecordingSpeaker, utterance
 from voice_guide.triage import assess
@@ -844,7 +844,7 @@ def test_a_notice_stays_on_screen_until_the_person_answers(content: Content, off
     shown_frame(offscreen, notice_shown)
     _, frame = shown_frame(offscreen, notice_shown)
     posted_hands().press(frame.button("2  No"))
-    assert frontend.listen(dialog) == "No"
+    assert frontend.listen(dialog) == Typed("No")
     shown_frame(offscreen, lambda view, frame: not notice_shown(view, frame))
 
 
@@ -862,3 +862,96 @@ def test_the_waiting_page_says_why_the_last_session_ended(content: Content, offs
     assert message == content.phrase("kiosk_idle_reset")
     offscreen.inputs.put(Words.from_content(content).start)
     thread.join(5)
+
+
+class ShownEvents:
+    """A front end whose shown events are kept (for checking what the dialog did)."""
+
+    def __init__(self, inner: ScreenFrontend) -> None:
+        self.inner = inner
+        self.mode = inner.mode
+        self.events: list[Event] = []
+
+    def show(self, events: Sequence[Event]) -> None:
+        self.events.extend(events)
+        self.inner.show(events)
+
+    def listen(self, dialog: Dialog) -> Heard:
+        return self.inner.listen(dialog)
+
+    def notice(self, text: str) -> None:
+        self.inner.notice(text)
+
+
+def test_in_voice_mode_touches_keys_and_typing_follow_the_keyboard_rules(content: Content, offscreen: ScreenUI) -> None:
+    """While the screen also listens, a touch, a number key and a typed command each do what they do at the
+    keyboard: the touch and the key are taken, the typed "stop" ends at once (spoken, it would be asked about)."""
+    listener = HeldListener()
+    voice = VoiceFrontend(content, EchoRecognizer(), listener, RecordingSpeaker(), out=None)
+    frontend = ShownEvents(ScreenFrontend(content, offscreen, voice))
+    assert frontend.mode is Mode.VOICE
+    hands = posted_hands()
+    failed: list[BaseException] = []
+
+    def question(number: int) -> Callable[[View, Frame], bool]:
+        return lambda view, frame: view.kind is Kind.QUESTION and view.progress.startswith(f"Question {number} ")
+
+    def person() -> None:
+        try:
+            _, frame = shown_frame(offscreen, question(1))
+            hands.press(frame.button("2  No"))
+            shown_frame(offscreen, question(2))
+            hands.key("2")
+            shown_frame(offscreen, question(3))
+            hands.type("stop")
+            hands.key("Return")
+            if not over.wait(10):  # "stop" was not carried out: close the window, so the session ends
+                offscreen.inputs.put(Closed())
+        except BaseException as error:
+            failed.append(error)
+            offscreen.inputs.put(Closed())
+
+    over = threading.Event()
+    thread = threading.Thread(target=person, daemon=True)
+    thread.start()
+    dialog = Dialog(content, frontend.mode)
+    result = run_session(dialog, frontend)
+    over.set()
+    thread.join(10)
+    if failed:
+        raise failed[0]
+    asked = [e.question for e in frontend.events if isinstance(e, Ask)]
+    first, second = asked[0], asked[1]
+    assert result.outcome is Outcome.QUIT
+    readbacks = [e.text for e in frontend.events if isinstance(e, Say) and e.kind is SayKind.READBACK]
+    assert readbacks[:2] == [
+        content.phrase("readback", answer=first.options[1].text, topic=first.topic),
+        content.phrase("readback", answer=second.options[1].text, topic=second.topic),
+    ]
+    assert not any(isinstance(e, ConfirmCommand) for e in frontend.events)  # "stop" was not asked about
+    assert listener.cancels >= 1  # each touch or key ended the listening
+
+
+def test_the_waiting_screen_starts_on_a_spoken_start_word_and_not_on_other_speech(
+    content: Content, offscreen: ScreenUI
+) -> None:
+    from voice_guide.speech.stack import VoiceParts
+    from voice_guide.testing import ScriptedListener
+
+    def waiting(script: list[str | None]) -> tuple[threading.Thread, list[bool]]:
+        listener = ScriptedListener(script)
+        parts = VoiceParts(EchoRecognizer(), listener, RecordingSpeaker(), None, [])
+        started: list[bool] = []
+        thread = threading.Thread(target=lambda: started.append(ScreenWaiter(content, offscreen, voice=parts).wait()))
+        thread.start()
+        return thread, started
+
+    thread, started = waiting([None, "what time is it", "can you call my sister", "begin"])
+    thread.join(10)
+    assert started == [True]
+    thread, started = waiting([None, "what time is it", "hang on a second"])  # then the listener's input ends
+    thread.join(1.0)
+    assert thread.is_alive() and started == []  # still waiting: nothing said was a start word
+    offscreen.inputs.put(Closed())
+    thread.join(10)
+    assert started == [False]

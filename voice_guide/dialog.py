@@ -1,10 +1,10 @@
 """The conversation: one state machine for every front end (keyboard, voice, screen, kiosk, WAV files).
 
-A front end calls :meth:`Dialog.start`, then feeds each thing typed to :meth:`Dialog.hear`, each recognizer
-transcript to :meth:`Dialog.hear_spoken` (or :meth:`Dialog.silence` when nothing was heard), and renders the events
-it gets back. What a hearing means, and whether to trust it, is decided by :mod:`voice_guide.understand` (one
-:class:`~voice_guide.understand.Decision` per turn); the dialog acts on it. The dialog owns the answers and the
-current question; front ends own only input and output. It never does I/O itself.
+A front end calls :meth:`Dialog.start`, then feeds each thing typed or touched to :meth:`Dialog.hear_typed` (in
+either mode), each recognizer transcript to :meth:`Dialog.hear_spoken` (or :meth:`Dialog.silence` when nothing was
+heard), and renders the events it gets back. What a hearing means, and whether to trust it, is decided by
+:mod:`voice_guide.understand` (one :class:`~voice_guide.understand.Decision` per turn); the dialog acts on it. The
+dialog owns the answers and the current question; front ends own only input and output. It never does I/O itself.
 
 States::
 
@@ -300,15 +300,26 @@ class Dialog:
         return self._not_understood("not_understood")
 
     def hear(self, text: str) -> list[Event]:
-        """Handle typed text (keyboard mode), or words heard with certainty (voice mode: a front end or a test that
-        already knows what was said; recognizer transcripts go to :meth:`hear_spoken`)."""
+        """Handle text as the mode's own input: typed (keyboard mode, :meth:`hear_typed`), or words heard with
+        certainty (voice mode: a test or a caller that already knows what was said). Front ends do not use this:
+        what they read from keys or touches goes to :meth:`hear_typed`, recognizer transcripts to
+        :meth:`hear_spoken`."""
+        if self.mode is Mode.KEYBOARD:
+            return self.hear_typed(text)
         if self._state is State.ENDED:
             return []
         if not text.strip():
             return self.silence()
-        if self.mode is Mode.KEYBOARD:
-            return self.apply(self.understanding.typed(text, self.turn))
         return self.hear_spoken(Transcript(text, 1.0, (Hypothesis(text, 1.0),)))
+
+    def hear_typed(self, text: str) -> list[Event]:
+        """Handle what was typed or touched, in either mode, by the typed rules (typed numbers pick options,
+        commands act at once): a key or a touch is deliberate, even while the guide listens for speech."""
+        if self._state is State.ENDED:
+            return []
+        if not text.strip():
+            return self.silence()
+        return self.apply(self.understanding.typed(text, self.turn))
 
     def hear_spoken(self, transcript: Transcript) -> list[Event]:
         """Handle what a recognizer heard."""

@@ -35,12 +35,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from voice_guide.content import Content, normalize_phrase
+from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.errors import VoiceGuideError
 from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
 from voice_guide.render import unavailable_text
-from voice_guide.session import Frontend, Heard, Outcome, Unheard, run_session
+from voice_guide.session import Frontend, Heard, Outcome, Typed, Unheard, run_session
+from voice_guide.start_word import StartWord
 from voice_guide.understand import Understanding
 
 if TYPE_CHECKING:
@@ -184,12 +185,6 @@ def keyboard_station_factory(
 # ---- voice: waiting for a start word -----------------------------------------------------------------------------
 
 
-def start_words(content: Content) -> tuple[str, ...]:
-    """The spoken words that start the guide (phrase ``kiosk_start_words``, separated by commas)."""
-    words = (normalize_phrase(w) for w in content.phrase("kiosk_start_words").split(","))
-    return tuple(w for w in words if w)
-
-
 @dataclass
 class VoiceWaiter:
     """Waits for a spoken start word, or Enter on the keyboard (checked between utterances).
@@ -207,9 +202,15 @@ class VoiceWaiter:
     """Where Enter also starts the guide (None: voice only). Dropped when it reaches its end."""
     fallback: Waiter | None = None
     """Waits instead when the microphone fails (None: the failure propagates)."""
+    start: StartWord | None = None
+    """Decides whether what was heard is a start word (None: one with the content's default understanding)."""
+    _start: StartWord = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._start = self.start or StartWord(self.content)
 
     def wait(self) -> bool:
-        words = start_words(self.content)
+        start = self._start
         ready = self.content.phrase("kiosk_ready_voice")
         clear_screen(self.stdout)
         print("", file=self.stdout)
@@ -227,7 +228,8 @@ class VoiceWaiter:
                     log.info("keyboard input ended; waiting for the start word only")
                     self.keys = None
             try:
-                samples = self.listener.listen()
+                if start.listen(self.listener, self.recognizer):
+                    return True
             except EOFError:
                 return False
             except VoiceGuideError as error:
@@ -236,11 +238,6 @@ class VoiceWaiter:
                 log.warning("microphone failed while waiting: %s", error)
                 print(error, file=self.stdout)
                 return self.fallback.wait()
-            if samples is None:
-                continue
-            heard = self.recognizer.recognize(samples, words).text
-            if set(normalize_phrase(heard).split()) & set(words):
-                return True
 
 
 # ---- idle detection ----------------------------------------------------------------------------------------------
@@ -285,7 +282,7 @@ class IdleWatch:
             log.info("idle: no answer; clearing the session")
             self.inner.notice(self.content.phrase("kiosk_idle_reset"))
             raise SessionIdle
-        if isinstance(heard, str) and not heard.strip():
+        if isinstance(heard, Typed) and not heard.text.strip():
             self.inner.show(dialog.command("repeat"))
             return self.listen(dialog)
         return heard
@@ -437,8 +434,10 @@ def voice_station_factory(
     """
     from voice_guide.speech.stack import VoiceSettings, open_voice_parts
 
-    parts = open_voice_parts(settings or VoiceSettings(), content)
+    settings = settings or VoiceSettings()
+    parts = open_voice_parts(settings, content)
     reader = LineReader(stdin)
+    start = StartWord(content, Understanding(content, settings=settings.understanding))
 
     def build() -> Station:
         voice = parts.frontend(content, stdout)
@@ -447,7 +446,14 @@ def voice_station_factory(
         )
         fallback_waiter = KeyboardWaiter(content, reader, stdout)
         waiter = VoiceWaiter(
-            content, parts.listener, parts.recognizer, parts.speaker, stdout, keys=reader, fallback=fallback_waiter
+            content,
+            parts.listener,
+            parts.recognizer,
+            parts.speaker,
+            stdout,
+            keys=reader,
+            fallback=fallback_waiter,
+            start=start,
         )
         return Station(voice, waiter, fallback=keyboard)
 

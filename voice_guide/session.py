@@ -36,8 +36,17 @@ class Recognized:
     transcript: Transcript
 
 
-Heard = str | Recognized | Unheard | None
-"""Text typed; a recognizer's transcript; an Unheard reason; or None at the end of input."""
+@dataclass(frozen=True)
+class Typed:
+    """What was typed, or touched on the screen: judged by the typed rules in every mode (numbers pick options,
+    commands act at once), since a key or a touch is deliberate even while the guide is listening for speech."""
+
+    text: str
+    """The line typed, or the words of the button touched ("" for Enter on its own)."""
+
+
+Heard = Typed | Recognized | Unheard | None
+"""Text typed or touched; a recognizer's transcript; an Unheard reason; or None at the end of input."""
 
 
 class Frontend(Protocol):
@@ -114,7 +123,7 @@ def run_session(dialog: Dialog, frontend: Frontend, fallback: Frontend | None = 
         elif isinstance(heard, Recognized):
             events = dialog.hear_spoken(heard.transcript)
         else:
-            events = dialog.hear(heard)
+            events = dialog.hear_typed(heard.text)
 
 
 def _can_switch(current: Frontend, fallback: Frontend | None) -> bool:

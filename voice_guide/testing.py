@@ -23,7 +23,7 @@ import numpy as np
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.engines.base import Hypothesis, Transcript
 from voice_guide.errors import AudioError
-from voice_guide.session import Heard
+from voice_guide.session import Heard, Typed
 from voice_guide.speech.speaker import RATE_STEP, SpeechSettings, clamp_rate
 
 if TYPE_CHECKING:
@@ -122,10 +122,11 @@ class RecordingSpeaker:
 
 
 class ScriptedFrontend:
-    """Hears a fixed script (typed strings, Unheard values, Recognized transcripts); records what was shown."""
+    """Hears a fixed script (Typed text, Unheard values, Recognized transcripts; a plain string is short for
+    ``Typed(string)``, in either mode); records what was shown."""
 
-    def __init__(self, script: Sequence[Heard], mode: Mode = Mode.KEYBOARD) -> None:
-        self.script = list(script)
+    def __init__(self, script: Sequence[Heard | str], mode: Mode = Mode.KEYBOARD) -> None:
+        self.script: list[Heard] = [Typed(item) if isinstance(item, str) else item for item in script]
         self.mode = mode
         self.shown: list[Event] = []
         """Every event shown, in order."""

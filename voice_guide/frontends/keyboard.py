@@ -20,7 +20,7 @@ from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.errors import AudioError, SpeechError
 from voice_guide.render import printed_lines, spoken_text
-from voice_guide.session import Heard, Unheard
+from voice_guide.session import Heard, Typed, Unheard
 
 if TYPE_CHECKING:
     from voice_guide.speech.speaker import Speaker
@@ -48,7 +48,7 @@ class LineReader:
         self._buffer = b""
         self._eof = False
 
-    def readline(self, timeout: float | None) -> Heard:
+    def readline(self, timeout: float | None) -> str | Unheard | None:
         """The next line without its line break; ``Unheard.SILENCE`` when ``timeout`` seconds pass; None at EOF."""
         if self._fd is None:
             line = self._stream.readline()
@@ -136,7 +136,7 @@ class KeyboardFrontend:
         elif self.echo:
             self.stdout.write(line + "\n")
         self.stdout.flush()
-        return line
+        return Typed(line) if isinstance(line, str) else line
 
     def notice(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)

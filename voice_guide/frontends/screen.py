@@ -60,7 +60,8 @@ from voice_guide.frontends.screen_ui import (
     Stoppable,
 )
 from voice_guide.render import unavailable_text
-from voice_guide.session import Heard, Recognized, Unheard
+from voice_guide.session import Heard, Recognized, Typed, Unheard
+from voice_guide.start_word import StartWord
 
 if TYPE_CHECKING:
     from voice_guide.frontends.voice import VoiceFrontend
@@ -101,8 +102,9 @@ class Cancellable(Protocol):
 class ScreenFrontend:
     """The dialog on the screen, with ``voice`` (a VoiceFrontend with ``out=None``) listening and speaking too.
 
-    Without voice the mode is KEYBOARD (typed numbers count, commands act at once), with voice VOICE; touches and
-    keys send the option's own words, so they mean the same in both.
+    Without voice the mode is KEYBOARD, with voice VOICE. Touches and keys send the option's own words, and they and
+    whatever is typed are :class:`~voice_guide.session.Typed` in both modes: judged by the typed rules (typed numbers
+    pick options, commands act at once), never by the rules for what a microphone heard.
     """
 
     def __init__(
@@ -163,7 +165,7 @@ class ScreenFrontend:
         except queue.Empty:
             pass
         else:
-            return None if isinstance(typed, Closed) else typed
+            return None if isinstance(typed, Closed) else Typed(typed)
         if self.voice is not None:
             self._start_turn(dialog)
         waited = 0.0
@@ -182,7 +184,7 @@ class ScreenFrontend:
             self.ui.set_status(Indicator.IDLE)
             if isinstance(item, Closed):
                 return None
-            return item
+            return Typed(item)
 
     def notice(self, text: str) -> None:
         self._take_screen()
@@ -314,11 +316,20 @@ class ScreenWaiter:
     word ("start", "begin", "hello"); False when the window is closed.
     """
 
-    def __init__(self, content: Content, ui: ScreenUI, notice: str = "", voice: VoiceParts | None = None) -> None:
+    def __init__(
+        self,
+        content: Content,
+        ui: ScreenUI,
+        notice: str = "",
+        voice: VoiceParts | None = None,
+        start: StartWord | None = None,
+    ) -> None:
         self.content = content
         self.ui = ui
         self.notice = notice
         self.voice = voice
+        self.start = start or StartWord(content)
+        """Decides whether what was heard is a start word (the same decision as the terminal kiosk's)."""
 
     def wait(self) -> bool:
         # What the last session ended with ("Nobody answered, so your answers have been cleared ...", "Sorry,
@@ -355,23 +366,16 @@ class ScreenWaiter:
 
     def _listen_for_start(self, stop: threading.Event) -> None:
         """Voice thread: listen until a start word is heard (then press Start) or ``stop`` is set."""
-        from voice_guide.content import normalize_phrase
-        from voice_guide.kiosk import start_words
-
         parts = self.voice
         if parts is None:
             return
-        words = set(start_words(self.content))
         while not stop.is_set():
             try:
-                samples = parts.listener.listen()
+                started = self.start.listen(parts.listener, parts.recognizer)
             except (EOFError, VoiceGuideError) as error:
                 log.warning("listening for the start word stopped: %s", type(error).__name__)
                 return
-            if samples is None or stop.is_set():
-                continue
-            heard = parts.recognizer.recognize(samples, sorted(words)).text
-            if set(normalize_phrase(heard).split()) & words:
+            if started and not stop.is_set():
                 self.ui.inputs.put(self.ui.words.start)
                 return
 
@@ -394,6 +398,7 @@ def screen_stations(
 
     parts: VoiceParts | None = None
     notice = ""
+    start: StartWord | None = None
     if not keyboard:
         from voice_guide.speech.stack import VoiceSettings as Settings
         from voice_guide.speech.stack import open_voice_parts
@@ -407,10 +412,14 @@ def screen_stations(
             )
         else:
             log.info("kiosk voice: %s", " ".join(parts.notices))
+            from voice_guide.understand import Understanding
+
+            understanding = Understanding(content, settings=(settings or Settings()).understanding)
+            start = StartWord(content, understanding)
 
     def build() -> Station:
         touch = ScreenFrontend(content, ui, idle_timeout=idle_timeout)
-        waiter = ScreenWaiter(content, ui, notice, parts)
+        waiter = ScreenWaiter(content, ui, notice, parts, start)
         if parts is None:
             return Station(touch, waiter)
         voice = ScreenFrontend(content, ui, parts.frontend(content, None))
