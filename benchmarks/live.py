@@ -68,6 +68,8 @@ class Timeline:
     read_backs: int = 0
     wrong_read_backs: int = 0
     said: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    """When the consultation started (progress lines on stderr count from it)."""
 
 
 class Person:
@@ -119,6 +121,11 @@ class Person:
     def listen(self, complete: Completeness | None = None) -> Samples | None:
         words = self.what_to_say()
         self.line.said.append(words)
+        print(
+            f"  {time.monotonic() - self.line.started:7.1f} s  {self.dialog.state.name.lower():<18} says {words!r}",
+            file=sys.stderr,
+            flush=True,
+        )
         samples = synthesize(words)
 
         def speak() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from voice_guide.content import Content
@@ -145,6 +147,21 @@ def test_calibrated_posteriors_add_up_per_meaning(understanding: Understanding, 
 def test_something_else_more_likely_than_any_meaning_is_asked_again(understanding: Understanding, fever: Turn) -> None:
     off_topic = understanding.spoken(scored(0.7, yes=0.2, no=0.1), fever)
     assert (off_topic.action, off_topic.why) == (Action.ASK_AGAIN, (Why.SOMETHING_ELSE,))
+
+
+def test_a_free_decode_that_reads_as_the_same_answer_is_evidence_for_it(
+    understanding: Understanding, content: Content
+) -> None:
+    """Whisper scores "something else" on its own free decode: "at womb" for "a womb" is the same answer in other
+    letters, so its mass counts for that answer; a phrase inside a longer free decode, or another answer, does not."""
+    body = understanding.asking(content.question("body"))
+    womb = scored(0.9, a_womb=0.08, penis=0.02)
+    assert understanding.spoken(womb, body).why == (Why.SOMETHING_ELSE,)  # no free decode: as before
+    agreeing = understanding.spoken(replace(womb, free_text="at womb"), body)
+    assert agreeing.action is not Action.ASK_AGAIN and agreeing.option is not None and agreeing.option.id == "womb"
+    assert agreeing.probability == pytest.approx(0.98)
+    for free in ("the womb was late today, I think", "a penis", "what time is it"):
+        assert understanding.spoken(replace(womb, free_text=free), body).why == (Why.SOMETHING_ELSE,), free
 
 
 def test_calibrated_reassuring_answer_needs_its_own_bar(understanding: Understanding, fever: Turn) -> None:

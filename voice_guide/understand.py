@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, overload
 
-from voice_guide.content import Content, Option, Question
+from voice_guide.content import Content, Option, Question, normalize_phrase
 from voice_guide.engines.base import Recognizer, Transcript
 from voice_guide.matcher import CommandMatch, Fit, Match, Matcher, OptionMatch
 from voice_guide.pcm import SAMPLE_RATE
@@ -321,7 +321,10 @@ class Understanding:
         if transcript.other is not None:  # calibrated: posteriors over the candidates and "something else"
             meanings = self._posteriors(transcript, turn)
             probability = meanings.get(meaning, 0.0)
-            if transcript.other >= probability:
+            other = transcript.other
+            if other and self._free_decode_means(transcript, turn) == meaning:
+                probability, other = probability + other, 0.0
+            if other >= probability:
                 return Decision(
                     Action.ASK_AGAIN, heard=heard, why=(Why.SOMETHING_ELSE,), probability=probability, match=match
                 )
@@ -450,6 +453,31 @@ class Understanding:
             if meaning is not None:
                 meanings[meaning] = meanings.get(meaning, 0.0) + hypothesis.probability
         return meanings
+
+    def _free_decode_means(self, transcript: Transcript, turn: Turn) -> str | None:
+        """What the recognizer's own unconstrained words mean here, when they are an answer or command *as a whole*
+        (a close fit through the matcher, word for word), else None.
+
+        "Something else" is scored on that free decode. When the free decode reads as the same meaning as the best
+        phrase ("at womb" for "a womb", "Not sure." for "not sure"), two decodes agree and its mass is evidence for
+        the meaning, not against it. It must read as the phrase word for word: a phrase inside a longer free decode
+        ("the first one's late", "start it" for "start") stays something else.
+
+        Measured offline on the benchmark's recorded Whisper hearings (tune voices, clean / white 10 dB / babble
+        10 dB, 25 utterances a voice): right answers 62.5 / 38.3 / 35.0% -> 66.7 / 40.0 / 37.5%, with accept-wrong
+        and off-topic asked again unchanged; the report voices moved alike (74.4 / 48.1 / 42.5% -> 77.5 / 50.0 /
+        44.4%). Allowing extra words (any close fit) gained a little more and let Whisper's "Start it" for a spoken
+        "stop it" start a waiting kiosk."""
+        if not transcript.free_text:
+            return None
+        match = self.matcher.match(transcript.free_text, turn.options, allow_digits=False)
+        if not isinstance(match, OptionMatch | CommandMatch):
+            return None
+        if isinstance(match, OptionMatch) and match.fit is not Fit.CLOSE:  # a command only ever matches closely
+            return None
+        if len(normalize_phrase(transcript.free_text).split()) != len(match.phrase.split()):
+            return None  # more or fewer words than the phrase ("start it" for "start"): not the same answer
+        return _meaning(match)
 
     def _rival(self, alternative: str, meaning: str, turn: Turn) -> bool:
         """Whether an alternative hypothesis means something else that matters (an answer, or a command that
