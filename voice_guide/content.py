@@ -96,6 +96,8 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "kiosk_error": frozenset(),
     "kiosk_keyboard_only": frozenset({"reason"}),
     "kiosk_stopped": frozenset(),
+    # bad input (voice_guide/frontends/keyboard.py)
+    "too_long": frozenset({"limit"}),
 }
 """Every phrase the code speaks, with the placeholders each may use."""
 
