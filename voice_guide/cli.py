@@ -39,6 +39,7 @@ from voice_guide.engines.base import Recognizer
 from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
 from voice_guide.flow import check_answers, emergency_reached
 from voice_guide.frontends.keyboard import KeyboardFrontend
+from voice_guide.render import unavailable_text
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
 from voice_guide.speech.speaker import SilentSpeaker
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--keyboard", action="store_true", help="answer by typing (no microphone needed)")
     mode.add_argument("--voice", action="store_true", help="answer by voice; fail if voice cannot be used")
+    _add_screen_options(parser)
     add_voice_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -267,6 +269,8 @@ def _replace_unencodable_output() -> None:
 
 
 def _run(content: Content, args: argparse.Namespace) -> int:
+    if args.screen:
+        return _run_screen(content, args)
     keyboard = KeyboardFrontend(content, sys.stdin, sys.stdout)
     frontend: Frontend = keyboard
     if not args.keyboard:
@@ -275,7 +279,10 @@ def _run(content: Content, args: argparse.Namespace) -> int:
         except VoiceGuideError as error:
             if args.voice:
                 raise
-            keyboard.notice(f"Using the keyboard: voice is not available ({error}).")
+            log.info("voice is not available: %s", error)
+            keyboard.notice(
+                unavailable_text(content, error) or f"Using the keyboard: voice is not available ({error})."
+            )
         else:
             for notice in notices:
                 voice.notice(notice)
@@ -381,6 +388,9 @@ def _add_kiosk_commands(sub: Any) -> None:
         "--idle-silences", type=int, default=3, metavar="N", help="voice: silent turns before 'are you still there?'"
     )
     kiosk.add_argument("--max-sessions", type=int, metavar="N", help="stop after N people (default: never)")
+    kiosk.add_argument(
+        "--screen", dest="kiosk_screen", action="store_true", help="the full-screen touch display (see README)"
+    )
     doctor = sub.add_parser("doctor", help="check content, audio, speech and recognizer; exit 1 on any failure")
     doctor.add_argument(
         "--keyboard", dest="doctor_keyboard", action="store_true", help="keyboard-only kiosk: audio is not required"
@@ -391,24 +401,93 @@ def _kiosk(content: Content, args: argparse.Namespace) -> int:
     from voice_guide.kiosk import Kiosk, KioskFailedError, KioskSettings, KioskStopped, station_factory, stop_on_sigterm
 
     keyboard_only = bool(args.keyboard or args.kiosk_keyboard)
-    factory, notice = station_factory(
-        content, sys.stdin, sys.stdout, keyboard=keyboard_only, idle_timeout=args.idle, settings=voice_settings(args)
-    )
-    if notice:
-        print(notice, file=sys.stdout, flush=True)
-    settings = KioskSettings(voice_idle_silences=args.idle_silences, max_sessions=args.max_sessions)
+    screen = _open_screen(content, args) if (args.screen or args.kiosk_screen) else None
+    notice: str | None
     try:
-        with stop_on_sigterm():
-            Kiosk(content, factory, settings, Understanding(content, settings=voice_settings(args).understanding)).run()
-    except KioskStopped:
-        print(f"voice-guide kiosk: {content.phrase('kiosk_stopped')}", file=sys.stderr)
+        if screen is not None:
+            from voice_guide.frontends.screen import screen_stations
+
+            factory, notice = screen_stations(
+                content, screen, keyboard=keyboard_only, idle_timeout=args.idle, settings=voice_settings(args)
+            )
+        else:
+            factory, notice = station_factory(
+                content,
+                sys.stdin,
+                sys.stdout,
+                keyboard=keyboard_only,
+                idle_timeout=args.idle,
+                settings=voice_settings(args),
+            )
+        if notice:
+            print(notice, file=sys.stdout, flush=True)
+        settings = KioskSettings(voice_idle_silences=args.idle_silences, max_sessions=args.max_sessions)
+        try:
+            with stop_on_sigterm():
+                understanding = Understanding(content, settings=voice_settings(args).understanding)
+                Kiosk(content, factory, settings, understanding).run()
+        except KioskStopped:
+            # On its own line: the terminal may be waiting at "Your answer: ".
+            print(file=sys.stdout, flush=True)
+            print(f"voice-guide kiosk: {content.phrase('kiosk_stopped')}", file=sys.stderr)
+            return EXIT_OK
+        except KeyboardInterrupt:  # while waiting for a person (in a session it only ends that session)
+            with contextlib.suppress(OSError):
+                print(file=sys.stdout, flush=True)
+                print(f"voice-guide kiosk: {content.phrase('kiosk_stopped')}", file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
+        except KioskFailedError as error:
+            print(f"voice-guide kiosk: {error}", file=sys.stderr)
+            return EXIT_UNFINISHED
         return EXIT_OK
-    except KeyboardInterrupt:  # while waiting for a person (in a session it only ends that session)
-        with contextlib.suppress(OSError):
-            print(f"\nvoice-guide kiosk: {content.phrase('kiosk_stopped')}", file=sys.stderr, flush=True)
-        return EXIT_INTERRUPTED
-    except KioskFailedError as error:
-        print(f"voice-guide kiosk: {error}", file=sys.stderr)
+    finally:
+        if screen is not None:
+            screen.close()
+
+
+# ---- the touch screen (voice_guide/frontends/screen.py) ------------------------------------------------------------
+
+
+def _add_screen_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("screen")
+    group.add_argument(
+        "--screen",
+        action="store_true",
+        help="show the guide on a full-screen touch display (with --keyboard: no voice)",
+    )
+    group.add_argument(
+        "--screen-size", metavar="WxH", help="a window of this size instead of the full screen (e.g. 1280x800)"
+    )
+
+
+def _open_screen(content: Content, args: argparse.Namespace) -> Any:
+    from voice_guide.frontends.screen import ScreenUI, parse_size
+
+    try:
+        size = parse_size(args.screen_size) if args.screen_size else None
+    except ValueError as error:
+        raise AnswersError(f"--screen-size: {error}") from None
+    screen = ScreenUI(content, size)
+    screen.open()
+    return screen
+
+
+def _run_screen(content: Content, args: argparse.Namespace) -> int:
+    from voice_guide.frontends.screen import screen_frontends
+
+    screen = _open_screen(content, args)
+    try:
+        settings = None if args.keyboard else voice_settings(args)
+        frontend, fallback, notice = screen_frontends(content, screen, settings, require_voice=args.voice)
+        if notice:
+            print(notice, file=sys.stdout, flush=True)
+            frontend.notice(notice)
+        understanding = Understanding(content, settings=voice_settings(args).understanding)
+        result = run_session(Dialog(content, frontend.mode, understanding=understanding), frontend, fallback)
+    finally:
+        screen.close()
+    if result.outcome is Outcome.END_OF_INPUT:
+        print(content.phrase("interrupted"), file=sys.stdout)
         return EXIT_UNFINISHED
     return EXIT_OK
 

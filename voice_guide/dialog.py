@@ -120,6 +120,8 @@ class Result:
     """The questionnaire is over: present the assessment."""
 
     assessment: Assessment
+    answers: tuple[tuple[str, str], ...] = ()
+    """The answers it rests on, (question id, option id) in the order given: for a summary to take away."""
 
 
 @dataclass(frozen=True)
@@ -414,7 +416,7 @@ class Dialog:
     def _repeat(self, *, read_options: bool) -> list[Event]:
         """Whatever is being asked, asked again (the whole result, at the result)."""
         if self._state is State.RESULT and self._assessment is not None:
-            return [Result(self._assessment), Say(self.content.phrase("result_after"))]
+            return [Result(self._assessment, tuple(self._answers.items())), Say(self.content.phrase("result_after"))]
         return self._prompt_again(read_options=read_options)
 
     def _prompt_again(self, *, read_options: bool = False) -> list[Event]:
@@ -464,7 +466,8 @@ class Dialog:
         events: list[Event] = []
         if stopped:
             events.append(Say(self.content.phrase("emergency_stop"), SayKind.WARNING))
-        return [*events, Result(self._assessment), Say(self.content.phrase("result_after"))]
+        result = Result(self._assessment, tuple(self._answers.items()))
+        return [*events, result, Say(self.content.phrase("result_after"))]
 
     def _accept(self, option: Option) -> list[Event]:
         question = self._question

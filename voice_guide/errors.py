@@ -4,6 +4,7 @@ VoiceGuideError
 ├── ContentError          a file in prompts/ is missing, malformed or inconsistent (names file, key, problem)
 ├── AnswersError          answers given to `voice-guide assess` are malformed or do not fit the questionnaire
 ├── AudioError            no PortAudio, no input/output device, or a device went away
+│   └── DeviceMissingError  no microphone, or no speaker, at all (``device`` says which)
 ├── RecognizerError       a speech recognizer or its model could not be loaded
 ├── SpeechError           no speech synthesizer (pyttsx3 / espeak-ng) could be used
 ├── AudioFileError        a WAV file given to `listen` cannot be used
@@ -36,6 +37,16 @@ class AnswersError(VoiceGuideError):
 
 class AudioError(VoiceGuideError):
     """Audio input or output cannot be used."""
+
+
+class DeviceMissingError(AudioError):
+    """There is no usable microphone or speaker. The message is for the log and ``voice-guide doctor``; what a
+    person is told comes from prompts/ (phrases ``no_microphone`` / ``no_microphone_screen``), keyed by ``device``."""
+
+    def __init__(self, device: str, message: str) -> None:
+        super().__init__(message)
+        self.device = device
+        """"microphone" or "speaker"."""
 
 
 class RecognizerError(VoiceGuideError):

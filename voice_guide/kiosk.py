@@ -39,6 +39,7 @@ from voice_guide.content import Content, normalize_phrase
 from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.errors import VoiceGuideError
 from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
+from voice_guide.render import unavailable_text
 from voice_guide.session import Frontend, Heard, Outcome, Unheard, run_session
 from voice_guide.understand import Understanding
 
@@ -140,15 +141,19 @@ def clear_screen(stdout: TextIO) -> None:
 
 @dataclass
 class KeyboardWaiter:
-    """Waits for Enter (any line). Prints the ready phrase once per person."""
+    """Waits for Enter (any line). Prints the ready phrase once per person, after ``notice`` (why the kiosk uses the
+    keyboard, if it had to), so that clearing the screen between people never hides it."""
 
     content: Content
     reader: LineReader
     stdout: TextIO
+    notice: str = ""
 
     def wait(self) -> bool:
         clear_screen(self.stdout)
         print("", file=self.stdout)
+        if self.notice:
+            print(self.notice, file=self.stdout)
         print(self.content.phrase("kiosk_ready_keyboard"), file=self.stdout, flush=True)
         while True:
             line = self.reader.readline(None)
@@ -158,13 +163,16 @@ class KeyboardWaiter:
                 return True
 
 
-def keyboard_station_factory(content: Content, stdin: TextIO, stdout: TextIO, *, idle_timeout: float) -> StationFactory:
-    """Stations that use the keyboard only. One reader is shared, so no typed-ahead line is lost between people."""
+def keyboard_station_factory(
+    content: Content, stdin: TextIO, stdout: TextIO, *, idle_timeout: float, notice: str = ""
+) -> StationFactory:
+    """Stations that use the keyboard only. One reader is shared, so no typed-ahead line is lost between people.
+    ``notice`` (why there is no voice) is shown on every waiting screen."""
     reader = LineReader(stdin)
 
     def build() -> Station:
         frontend = KeyboardFrontend(content, stdin, stdout, idle_timeout=idle_timeout, reader=reader)
-        return Station(frontend, KeyboardWaiter(content, reader, stdout))
+        return Station(frontend, KeyboardWaiter(content, reader, stdout, notice))
 
     return build
 
@@ -344,9 +352,7 @@ class Kiosk:
             result = run_session(dialog, frontend, fallback)
         except SessionIdle:
             served: Served | None = Served.IDLE
-        except (
-            KeyboardInterrupt
-        ):  # Ctrl-C at the kiosk's keyboard, or SIGHUP: this person's session ends, not the kiosk
+        except KeyboardInterrupt:  # Ctrl-C at the kiosk's keyboard, or SIGHUP: this session ends, not the kiosk
             log.info("session %d interrupted", number)
             self._tell(station, self.content.phrase("interrupted"))
             served = Served.INTERRUPTED
@@ -477,9 +483,10 @@ def station_factory(
             )
         except (VoiceGuideError, ImportError) as error:
             log.warning("voice is not available: %s", error)
-            reason = f"voice is not available ({error})."
-            return keyboard_station_factory(content, stdin, stdout, idle_timeout=idle_timeout), content.phrase(
-                "kiosk_keyboard_only", reason=reason
+            notice = unavailable_text(content, error) or content.phrase(
+                "kiosk_keyboard_only", reason=f"voice is not available ({error})."
             )
+            # The waiting screen shows it (after clearing the screen), so nothing more to show once.
+            return keyboard_station_factory(content, stdin, stdout, idle_timeout=idle_timeout, notice=notice), None
         return factory, " ".join(notices)
     return keyboard_station_factory(content, stdin, stdout, idle_timeout=idle_timeout), None

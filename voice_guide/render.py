@@ -22,6 +22,7 @@ from voice_guide.dialog import (
     SwitchToKeyboard,
     options_text,
 )
+from voice_guide.errors import DeviceMissingError
 from voice_guide.report import result_paragraphs
 
 
@@ -38,6 +39,14 @@ def joined(content: Content, items: Sequence[str]) -> str:
 
 def _check_text(content: Content, event: CheckAnswers) -> str:
     return content.phrase("check_answers", topics=joined(content, [q.topic for q in event.questions]))
+
+
+def unavailable_text(content: Content, error: BaseException, *, screen: bool = False) -> str | None:
+    """What to tell a person when voice cannot be used because of ``error``, in plain words from prompts/ ("No
+    microphone found. You can type your answers."); None when there is no plain wording for it (say the error)."""
+    if isinstance(error, DeviceMissingError) and error.device == "microphone":
+        return content.phrase("no_microphone_screen" if screen else "no_microphone")
+    return None
 
 
 def printed_lines(content: Content, event: Event) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TypeVar
 
-from voice_guide.errors import AudioError
+from voice_guide.errors import AudioError, DeviceMissingError
 
 log = logging.getLogger(__name__)
 
@@ -59,4 +59,5 @@ def check_device(sd: ModuleType, device: Device, kind: str) -> None:
         with_device_refresh(sd, lambda: sd.query_devices(device, kind=kind))
     except (ValueError, sd.PortAudioError) as error:
         name = "default" if device is None else repr(device)
-        raise AudioError(f"no usable {what} ({name} device: {error})") from None
+        missing = "microphone" if kind == "input" else "speaker"
+        raise DeviceMissingError(missing, f"no usable {what} ({name} device: {error})") from None

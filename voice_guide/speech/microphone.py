@@ -171,8 +171,14 @@ class Microphone:
                 return dropped
             dropped += 1
 
-    def listen(self, no_input_timeout: float | None = 8.0, max_utterance: float = MAX_UTTERANCE) -> Utterance | None:
-        """Wait for one utterance and return it; None if no speech starts within ``no_input_timeout`` seconds.
+    def listen(
+        self,
+        no_input_timeout: float | None = 8.0,
+        max_utterance: float = MAX_UTTERANCE,
+        cancelled: threading.Event | None = None,
+    ) -> Utterance | None:
+        """Wait for one utterance and return it; None if no speech starts within ``no_input_timeout`` seconds, or
+        as soon as ``cancelled`` is set (another thread: the person answered on the touch screen instead).
 
         Audio captured before the call is dropped. The utterance ends after ``settings.end_silence`` of silence; one
         longer than ``max_utterance`` seconds is cut there and flagged ``truncated``. AudioError if the device fails.
@@ -187,6 +193,9 @@ class Microphone:
         pending = b""
         last_block_at = time.monotonic()
         while True:
+            if cancelled is not None and cancelled.is_set():
+                log.debug("listening cancelled")
+                return None
             block = self._next_block(last_block_at)
             if block is None:
                 continue
@@ -274,10 +283,16 @@ class MicrophoneListener:
         """Seconds to wait for speech to start before the turn counts as silent."""
         self.max_utterance = max_utterance
         """Seconds after which a long answer is cut."""
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """End a listen() in progress (from another thread): it returns None within about 0.1 s."""
+        self._cancelled.set()
 
     def listen(self) -> Samples | None:
+        self._cancelled.clear()
         with Microphone(self.device) as microphone:
-            utterance = microphone.listen(self.no_input_timeout, self.max_utterance)
+            utterance = microphone.listen(self.no_input_timeout, self.max_utterance, self._cancelled)
         if utterance is None:
             return None
         if utterance.truncated:
