@@ -179,7 +179,7 @@ class KeyboardFrontend:
             self.stdout.flush()
             if not isinstance(line, str) or len(line) <= MAX_ANSWER_CHARS:
                 return line
-            print(self.content.phrase("too_long", limit=MAX_ANSWER_CHARS), file=self.stdout, flush=True)
+            self.notice(self.content.phrase("too_long", limit=MAX_ANSWER_CHARS))
 
     def notice(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
