@@ -69,12 +69,33 @@ OFF_TOPIC: tuple[str, ...] = (
     "the bus was late",
     "seven eight nine ten",
     "blue green purple",
+    # questions
+    "is it serious",
+    "do I need to go to hospital",
+    "what does that mean",
+    "are you a real doctor",
+    # requests
+    "could you turn the radio down",
+    "pass me the remote",
+    "can you wait a minute",
+    # chatter
+    "oh my goodness",
+    "I'll be right back",
+    "excuse me",
+    "my husband thinks it's nothing",
+    # half sentences
+    "the thing is that",
+    "when I was",
+    "we were going to",
+    "it might be the",
 )
 """Speech that answers nothing: the guide must re-ask, not pick an option. Some hold a command or answer word
 inside ("my back hurts", "I think that"), which a recognizer forced onto the grammar will hear as that word."""
 
-NON_SPEECH: tuple[str, ...] = ("cough", "double cough", "throat clear", "sigh")
-"""Synthetic non-speech events (made by :func:`benchmarks.noise.non_speech`), also off-topic."""
+NON_SPEECH: tuple[str, ...] = ("cough", "double cough", "throat clear", "sigh", "silence", "silence long")
+"""Synthetic non-speech events (made by :func:`benchmarks.noise.non_speech`), also off-topic. "silence" (1 s) and
+"silence long" (3 s) are no sound at all: once mixed, the condition's noise alone (the microphone floor when
+clean): the noise-only and silence files that must never be taken as an answer."""
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from voice_guide.urgency import Urgency  # noqa: E402
 
 if TYPE_CHECKING:
     from voice_guide.pcm import Samples
-    from voice_guide.speech.microphone import Listener
+    from voice_guide.speech.microphone import Completeness, Listener
 
 PAD_MS = 300
 """Silence the synthetic voice has before and after its words (tests/speech.py)."""
@@ -117,7 +117,7 @@ class Person:
             return "yes" if right else "no"
         return intended.text.lower()
 
-    def listen(self) -> Samples | None:
+    def listen(self, complete: Completeness | None = None) -> Samples | None:
         words = self.what_to_say()
         self.line.said.append(words)
         samples = synthesize(words)
@@ -132,7 +132,7 @@ class Person:
             self.line.speech_ends.append(feed.finished_at - PAD_MS / 1000)
 
         threading.Thread(target=speak, daemon=True).start()
-        return self.microphone.listen()
+        return self.microphone.listen(complete)
 
 
 def run_once(content: Content, engine: str, person: str, rate: int) -> dict[str, Any]:

@@ -27,6 +27,10 @@ SEED = 20240604
 PAD_MS = 300
 """Silence before and after each utterance (about what the endpointer leaves)."""
 
+REFERENCE_SPEECH_RMS = 3000.0
+"""int16 RMS (about -21 dBFS) of speech that a silence file's noise is set against, so a noise-only file holds the
+condition's noise at the level it has under an answer (the synthesized voices speak at RMS 1,500-5,000)."""
+
 MIC_FLOOR = 8.0
 """Standard deviation (LSB, about -72 dBFS) of the Gaussian floor under every condition, "clean" included: a real
 microphone is never digitally silent, and runs of exact zeros upset pocketsphinx's features."""
@@ -109,6 +113,8 @@ def non_speech(name: str, seed: str) -> Audio:
     """A synthetic cough, double cough, throat-clear or sigh: shaped noise bursts (no speech at all)."""
     rng = rng_for("non_speech", name, seed)
     rate = 16_000
+    if name in ("silence", "silence long"):
+        return np.zeros(rate * (3 if name == "silence long" else 1), dtype=np.int16)
 
     def burst(duration: float, low: float, high: float, attack: float, decay: float) -> npt.NDArray[np.float64]:
         n = int(duration * rate)
@@ -153,7 +159,7 @@ def mix(speech: Audio, condition: Condition, uid: str, babble: npt.NDArray[np.fl
         noise = babble[start : start + padded.size].astype(np.float64)
     else:
         raise ValueError(f"unknown noise {condition.noise!r}")
-    speech_power = power(speech) or 1.0
+    speech_power = power(speech) or REFERENCE_SPEECH_RMS**2  # a silence file: noise only, at an answer's level
     scale = np.sqrt(speech_power / (power(noise) * 10 ** (condition.snr_db / 10)))
     out = padded.astype(np.float64) + noise * scale + floor
     return np.asarray(np.clip(np.round(out), -32768, 32767), dtype=np.int16)

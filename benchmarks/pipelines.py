@@ -221,11 +221,14 @@ def load_guide_recognizer(engine: str, model: Path | None) -> Recognizer:
         return PlainJsgfRecognizer()
     from voice_guide.engines.loader import load_recognizer
 
-    return load_recognizer(engine, model)
+    return load_recognizer(engine, model if engine == "vosk" else None)
 
 
-def load_freeform(engine: str, model: Path | None) -> FreeForm:
-    """The free-form recognizer of the same engine, for the baselines."""
+def load_freeform(engine: str, model: Path | None) -> FreeForm | None:
+    """The free-form recognizer of the same engine, for the baselines (None for Whisper: its free decode is part of
+    the engine and reported in ``free_text``)."""
+    if engine == "whisper":
+        return None
     if engine in ("pocketsphinx", "plain-jsgf"):
         return SphinxFreeForm()
     if engine == "vosk":

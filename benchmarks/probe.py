@@ -2,7 +2,7 @@
 
 The parent notes the wall-clock time, then starts this module in a new interpreter, which: imports the guide, loads
 the content, loads the recognizer, builds the first question's grammar, synthesizes the welcome with the guide's own
-pyttsx3 speaker (``Pyttsx3Speaker.synthesize`` in voice_guide.speech.speaker) and notes when that audio is ready: the
+espeak-ng speaker (``EspeakSpeaker.synthesize`` in voice_guide.speech.speaker) and notes when that audio is ready: the
 cold start
 to the first spoken word. Then it recognizes the given utterances with the guide's pipeline and reports its peak
 resident set size (VmHWM), so the figure covers a process that has loaded, spoken and listened.
@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 
 def measure(engine: str, model: Path | None, started: float, utterances: Path | None) -> dict[str, Any]:
@@ -45,9 +45,9 @@ def measure(engine: str, model: Path | None, started: float, utterances: Path | 
     rss["recognizer"] = _peak_rss_mb()
     result: dict[str, Any] = {"engine": engine, "marks": marks, "rss_mb": rss}
     try:
-        from voice_guide.speech.speaker import Pyttsx3Speaker
+        from voice_guide.speech.speaker import EspeakSpeaker
 
-        speaker = Pyttsx3Speaker(cast(Any, None))  # synthesis only: the audio is ready to play, not played
+        speaker = EspeakSpeaker(None)  # synthesis only: the audio is ready to play, not played
         samples, _ = speaker.synthesize(content.phrase("welcome"))
     except Exception as error:  # pyttsx3 or espeak-ng missing or broken: say so instead of a figure
         result["tts"] = f"pyttsx3 unavailable: {error}"

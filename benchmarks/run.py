@@ -96,7 +96,11 @@ def _init_worker(settings: Settings, babble_path: Path | None) -> None:
     _STATE["babble"] = np.load(babble_path) if babble_path is not None else None
     _STATE["denoise"] = settings.denoise
     _STATE["pipelines"] = {
-        engine: Pipelines(content, load_guide_recognizer(engine, settings.model), load_freeform(engine, settings.model))
+        engine: Pipelines(
+            content,
+            load_guide_recognizer(engine, settings.model),
+            load_freeform(engine, settings.model),
+        )
         for engine in settings.engines
     }
 
@@ -174,6 +178,10 @@ def _guide_record(
         "rejected": transcript.rejected,
         "unexplained": transcript.unexplained,
         "snr_db": transcript.snr_db,
+        "other": transcript.other,
+        "speech": transcript.speech,
+        "free_text": transcript.free_text,
+        "hypotheses": [[h.phrase, h.probability] for h in transcript.hypotheses[:5]],
     }
 
 
@@ -353,6 +361,10 @@ def run(settings: Settings) -> dict[str, Any]:
                 shown = [r for r in records if settings.split == "all" or r["split"] == settings.split]
                 path = report.plot(shown, engine, settings.out / f"benchmark-{engine}.png")
                 summary["lines"].append(f"plot: {path}")
+            if len(settings.engines) > 1:  # the guide's pipeline, one line per engine
+                side = [r | {"pipeline": r["engine"], "engine": "engines"} for r in shown if r["pipeline"] == GUIDE]
+                path = report.plot(side, "engines", settings.out / "benchmark-engines.png")
+                summary["lines"].append(f"plot: {path}")
         except ImportError:
             summary["lines"].append("plot: skipped (matplotlib missing: pip install -e '.[bench]')")
     return summary
@@ -387,6 +399,13 @@ def summarize(
         lines += ["", f"== {engine}: guide accuracy % (accept-wrong %) per voice, every split ==", ""]
         lines += report.voice_table(records, engine)
         lines.append("")
+    if len(settings.engines) > 1:
+        lines += [
+            "== engines side by side: the guide's pipeline (CR% = read back; noiseAcc = noise-only, silence and "
+            "non-speech files taken or read back as an answer; p95/ps = p95 over pocketsphinx's, same run) ==",
+            "",
+            *report.engine_table(shown),
+        ]
     lines += ["== cold start and memory (fresh process per run) ==", *report.probe_lines(probe_results)]
     table = {}
     for engine in settings.engines:
@@ -412,8 +431,10 @@ def git_revision() -> str:
 def parse_args(argv: Sequence[str] | None) -> Settings:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run: 1 voice, 12 utterances, 3 conditions")
-    parser.add_argument("--engine", action="append", choices=["pocketsphinx", "vosk", "plain-jsgf"], help="repeatable")
-    parser.add_argument("--model", type=Path, help="vosk model directory")
+    parser.add_argument(
+        "--engine", action="append", choices=["pocketsphinx", "vosk", "whisper", "plain-jsgf"], help="repeatable"
+    )
+    parser.add_argument("--model", type=Path, help="vosk model directory (only the vosk engine uses it)")
     parser.add_argument("--voices", help="comma-separated voice names, or a number (the first N available)")
     parser.add_argument("--conditions", help="comma-separated: clean,white20,white10,white5,babble20,babble10,babble5")
     parser.add_argument("--phrases", type=int, help="utterances per voice (stable sample); default all")

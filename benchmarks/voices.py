@@ -20,7 +20,6 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -213,11 +212,11 @@ def _festival(voice: Voice, texts: Sequence[str]) -> list[Audio]:
 
 
 def _pyttsx3(voice: Voice, texts: Sequence[str]) -> list[Audio]:
-    """The guide's own pyttsx3 synthesis (:class:`voice_guide.speech.speaker.Pyttsx3Speaker`, never played)."""
-    from voice_guide.speech.speaker import Pyttsx3Speaker, SpeechSettings
+    """The guide's own espeak-ng synthesis (:class:`voice_guide.speech.speaker.EspeakSpeaker`, never played)."""
+    from voice_guide.speech.speaker import EspeakSpeaker, SpeechSettings
     from voice_guide.wav import resample
 
-    speaker = Pyttsx3Speaker(cast(Any, None), SpeechSettings(rate=voice.speed or 175, voice=voice.voice or None))
+    speaker = EspeakSpeaker(None, SpeechSettings(rate=voice.speed or 175, voice=voice.voice or None))
     result = []
     for text in texts:
         samples, rate = speaker.synthesize(text)

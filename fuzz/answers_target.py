@@ -18,9 +18,8 @@ with atheris.instrument_imports():
     from voice_guide.answers import parse_answers
     from voice_guide.content import load_content
     from voice_guide.errors import AnswersError
-    from voice_guide.flow import check_answers, emergency_reached
+    from voice_guide.questionnaire import check_answers, state
     from voice_guide.report import assessment_json
-    from voice_guide.triage import assess
 
 CONTENT = load_content()
 
@@ -34,7 +33,7 @@ def test_one_input(data: bytes) -> None:
         if not message.isprintable() or len(message) >= 300:
             raise AssertionError(f"unclear message: {message[:300]!r}") from None
         return
-    result = assess(CONTENT, answers, complete=not emergency_reached(CONTENT, answers))
+    result = state(CONTENT, answers).assessment
     json.dumps(assessment_json(CONTENT, result))
 
 

@@ -18,9 +18,10 @@ import numpy.typing as npt
 
 from voice_guide.content import Content, Option, Question
 from voice_guide.dialog import Ask, CheckAnswers, Confirm, Dialog, Event, Mode, Result, State
-from voice_guide.flow import emergency_reached
+from voice_guide.questionnaire import state
 from voice_guide.session import Frontend, Heard
-from voice_guide.triage import Assessment, assess
+from voice_guide.speech.microphone import Completeness
+from voice_guide.triage import Assessment
 
 
 def rng(seed: int) -> random.Random:
@@ -70,7 +71,7 @@ def scripted_person(content: Content, rng: random.Random, *, repeat: bool = Fals
         events = dialog.hear(option.text)
     assert any(isinstance(e, Result) for e in events)
     answers = dialog.answers
-    assessment = assess(content, answers, complete=not emergency_reached(content, answers))
+    assessment = state(content, answers).assessment
     ending = ("repeat", "stop") if repeat else ("stop",)
     return Person(("", *typed, *ending), answers, assessment, tuple(_spoken(content, chosen)))
 
@@ -215,7 +216,7 @@ class SpokenPerson:
         self._asked[key] = attempt + 1
         return phrases[attempt % len(phrases)]
 
-    def listen(self) -> npt.NDArray[np.int16] | None:
+    def listen(self, complete: Completeness | None = None) -> npt.NDArray[np.int16] | None:
         from voice_guide.speech.microphone import WavFileListener
 
         self.turns += 1

@@ -17,6 +17,7 @@ from conversation import heard_until_result
 
 from voice_guide.content import Content
 from voice_guide.frontends.keyboard import PROMPT
+from voice_guide.questionnaire import state
 
 PROSTATE_PATH = {"body": "prostate", "pattern": "new"}
 ANSI = re.compile(r"\x1b|\x9b")
@@ -55,8 +56,9 @@ def test_a_full_conversation_reaches_the_result(content: Content, run_cli: RunCl
     lines = lines_of(out)
     assert lines[:2] == [content.phrase("emergency_first"), content.phrase("welcome")]
     assert f"{PROMPT}{heard[0]}" in lines  # piped answers are echoed, so the transcript reads like the conversation
-    assert content.phrase("readback", answer="Prostate", topic=content.question("body").topic) in lines
-    assert content.phrase("result_intro") in lines
+    assert content.phrase("readback", answer="A penis", topic=content.question("body").topic) in lines
+    answered = len(heard) - 1  # one "yes" confirms the body answer's read-back
+    assert content.phrase("result_intro", count=answered) in lines
     assert content.phrase("result_not_diagnosis") in lines
     assert content.phrase("not_understood_typed") not in out
     assert lines[-1].strip() == PROMPT.strip()  # input ended after the result: nothing more to say
@@ -73,7 +75,7 @@ def test_an_emergency_answer_gives_the_result_at_once(content: Content, run_cli:
     assert code == 0
     lines = lines_of(out)
     assert in_order(
-        lines, [content.phrase("emergency_stop"), content.phrase("result_intro"), content.phrase("goodbye")]
+        lines, [content.phrase("emergency_stop"), content.phrase("result_red_flags"), content.phrase("goodbye")]
     )
     assert content.questions[1].text not in out
 
@@ -114,7 +116,7 @@ def test_every_command(content: Content, run_cli: RunCli) -> None:
         f"{PROMPT}faster", content.phrase("rate_only_voice"), second.text,
         f"{PROMPT}keyboard", content.phrase("already_keyboard"), second.text,
         f"{PROMPT}start over", content.phrase("restarted"), content.phrase("progress", number=1,
-                                                                            total=len(content.questions)),
+                                                                            total=state(content, {}).total),
         first.text,
         f"{PROMPT}no", second.text,
         f"{PROMPT}quit", content.phrase("goodbye"),
@@ -129,14 +131,15 @@ def test_back_at_the_first_question(content: Content, run_cli: RunCli) -> None:
 
 def test_going_back_and_changing_an_answer_changes_the_result(content: Content, run_cli: RunCli) -> None:
     heard = heard_until_result(content, PROSTATE_PATH)
-    prostatitis = next(c for c in content.causes if c.id == "prostatitis")
+    lasting = next(f for f in content.red_flags if f.id == "lasting_or_severe")  # the last question's red flag
     code, out, _ = run_keyboard(run_cli, [*heard, "back", "yes", "quit"])
     assert code == 0
     lines = lines_of(out)
-    first_result, second_result = (i for i, line in enumerate(lines) if line == content.phrase("result_intro"))
+    intro = content.phrases["result_intro"].split("{count}")[0]
+    first_result, second_result = (i for i, line in enumerate(lines) if line.startswith(intro))
     assert lines.index(f"{PROMPT}back") in range(first_result, second_result)
-    assert not any(prostatitis.name in line for line in lines[first_result:second_result])
-    assert any(prostatitis.name in line for line in lines[second_result:])
+    assert not any(lasting.name in line for line in lines[first_result:second_result])
+    assert any(lasting.name in line for line in lines[second_result:])
 
 
 def test_end_of_input_in_the_middle(content: Content, run_cli: RunCli) -> None:
@@ -166,7 +169,8 @@ def test_questions_lists_ids_and_options(content: Content, run_cli: RunCli) -> N
     for question in content.questions:
         assert f"{question.id}: {', '.join(o.id for o in question.options)}" in out
         assert f"    {question.text}" in out
-    assert "[asked if body in (not_sure, womb)]" in out
+    assert "[asked if body in (both, not_sure, womb)]" in out
+    assert "[asked if any of urinary in (both, pee); rf_fever in (not_sure, yes)]" in out
 
 
 def test_questions_json(content: Content, run_cli: RunCli) -> None:
@@ -175,10 +179,14 @@ def test_questions_json(content: Content, run_cli: RunCli) -> None:
     data = json.loads(out)
     assert [q["id"] for q in data] == [q.id for q in content.questions]
     body = data[[q.id for q in content.questions].index("body")]
-    assert [o["id"] for o in body["options"]] == ["womb", "prostate", "neither", "not_sure"]
+    assert [o["id"] for o in body["options"]] == ["womb", "penis", "both", "neither", "not_sure"]
     pregnant = data[[q.id for q in content.questions].index("rf_pregnant")]
     assert pregnant["red_flag"] is True
-    assert pregnant["ask_if"] == [{"question": "body", "any_of": ["not_sure", "womb"]}]
+    assert pregnant["ask_if"] == [{"question": "body", "any_of": ["both", "not_sure", "womb"]}]
+    assert pregnant["organs"] == ["womb"]
+    side = data[[q.id for q in content.questions].index("side_pain")]
+    assert side["ask_if_any"] == [{"question": "urinary", "any_of": ["both", "pee"]},
+                                  {"question": "rf_fever", "any_of": ["not_sure", "yes"]}]  # fmt: skip
 
 
 # ---- signals -----------------------------------------------------------------------------------------------------

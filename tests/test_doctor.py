@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import textwrap
 import types
 from pathlib import Path
 from typing import Any
@@ -99,16 +101,42 @@ def test_recognizer_reports_words_missing_from_the_dictionary() -> None:
 
 
 @pytest.mark.audio
-def test_speech_output_starts_pyttsx3_with_espeak() -> None:
-    result = doctor.check_speech_output()
+def test_speech_output_synthesizes_in_memory() -> None:
+    result = doctor.check_speech_output(Check("audio output", Status.PASS, "1 device(s); default: Headphones"))
     assert result.status is Status.PASS, result.detail
+    assert "in memory (no temporary files needed)" in result.detail
 
 
-def test_speech_output_fails_without_espeak(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("voice_guide.doctor.shutil.which", lambda name: None)
-    result = doctor.check_speech_output()
-    assert result.status is Status.FAIL
-    assert "espeak-ng program" in result.detail
+@pytest.mark.audio
+def test_speech_output_never_passes_while_audio_output_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice([MIC], {"input": 0}))
+    results = {r.name: r for r in doctor.run_checks()}
+    assert results["audio output"].status is Status.FAIL
+    assert results["speech output"].status is Status.FAIL
+    assert "no audio output to speak through" in results["speech output"].detail
+    keyboard = {r.name: r for r in doctor.run_checks(keyboard_only=True)}
+    assert keyboard["speech output"].status is Status.WARN
+
+
+def test_speech_output_fails_without_the_espeak_ng_library() -> None:
+    """The real failure, in a fresh process where loading libespeak-ng is made to fail."""
+    script = textwrap.dedent(
+        """
+        import ctypes
+        real = ctypes.cdll.LoadLibrary
+        def load(name, *args, **kwargs):
+            if "espeak" in str(name):
+                raise OSError(f"{name}: cannot open shared object file")
+            return real(name, *args, **kwargs)
+        ctypes.cdll.LoadLibrary = load
+        from voice_guide import doctor
+        print(doctor.check_speech_output().line())
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("FAIL  speech output: the espeak-ng library is missing"), done.stdout
+    assert "install espeak-ng" in done.stdout
 
 
 def test_vosk_model_is_optional(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

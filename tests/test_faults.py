@@ -177,7 +177,7 @@ def test_ctrl_c_or_a_hang_up_in_a_kiosk_session_clears_it_and_the_next_person_is
     people = out.split(content.phrase("kiosk_ready_keyboard"))  # [before, person 1, person 2, waiting again]
     after = people[2]
     assert "Question 1 of" in after  # the next person starts at the beginning, with nothing of the person before
-    assert after.count(content.phrase("result_intro")) == 1
+    assert after.count(content.phrases["result_intro"].split("{count}")[0]) == 1
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["SIGINT", "SIGHUP"])
@@ -389,7 +389,7 @@ def test_the_sound_server_dying_while_listening_hands_over_to_the_keyboard_keepi
     keyboard_part = transcript[transcript.index("your answers so far are kept") :]
     for question_id in by_voice:  # ... and kept: none of them is asked again at the keyboard
         assert content.question(question_id).text not in keyboard_part
-    assert content.phrase("result_intro") in keyboard_part
+    assert content.phrase("result_after") in keyboard_part
 
 
 @pytest.mark.audio
@@ -438,7 +438,7 @@ def test_the_sound_server_dying_while_speaking_says_so_and_carries_on_at_the_key
     keyboard_part = transcript[transcript.index("your answers so far are kept") :]
     for question in content.questions[:2]:  # answered by voice before, kept
         assert question.text not in keyboard_part
-    assert content.phrase("result_intro") in keyboard_part
+    assert content.phrase("result_after") in keyboard_part
 
 
 def wait_for_playback(pulse: PulseServer, timeout: float = START) -> None:
@@ -454,7 +454,7 @@ def test_a_kiosk_whose_sound_server_died_serves_the_next_people_at_the_keyboard(
 ) -> None:
     from voice_guide.kiosk import Kiosk, KioskSettings, Served, voice_station_factory
 
-    first = heard_until_result(content, {"rf_numbness": "Yes"})
+    first = heard_until_result(content, {"rf_nerves": "Yes"})
     second = heard_until_result(content, PROSTATE_PATH)
     stdin = io.StringIO("".join(f"{line}\n" for line in ["", *first, "stop", "", *second, "stop"]))
     stdout = io.StringIO()
@@ -467,7 +467,7 @@ def test_a_kiosk_whose_sound_server_died_serves_the_next_people_at_the_keyboard(
     assert report.served[Served.COMPLETED] == 2, shown
     assert report.served[Served.ERROR] == 0, shown
     assert report.fell_back == 2
-    assert shown.count(content.phrase("result_intro")) == 2
+    assert shown.count(content.phrase("result_after")) == 2
     assert "Traceback" not in shown
 
 

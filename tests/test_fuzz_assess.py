@@ -21,9 +21,8 @@ from voice_guide import cli
 from voice_guide.answers import MAX_BYTES, parse_answers
 from voice_guide.content import Content, load_content
 from voice_guide.errors import AnswersError
-from voice_guide.flow import emergency_reached, next_question
+from voice_guide.questionnaire import state
 from voice_guide.report import assessment_json
-from voice_guide.triage import assess
 
 FUZZ = fuzz(200)
 CLI_FUZZ = fuzz(40)
@@ -106,11 +105,11 @@ def test_assess_gives_the_assessment_or_exit_2(answers: dict[str, object]) -> No
 @given(st.data())
 def test_every_complete_set_of_answers_is_assessed_as_the_triage_does(data: st.DataObject) -> None:
     answers: dict[str, str] = {}
-    while (question := next_question(CONTENT, answers)) is not None:
+    while (question := state(CONTENT, answers).next_question) is not None:
         answers[question.id] = data.draw(st.sampled_from([o.id for o in question.options]), label=question.id)
     code, out, err = run_assess(json.dumps(answers, indent=data.draw(st.sampled_from([None, 2]))).encode())
     assert (code, err) == (cli.EXIT_OK, "")
-    expected = assess(CONTENT, answers, complete=not emergency_reached(CONTENT, answers))
+    expected = state(CONTENT, answers).assessment
     assert json.loads(out) == json.loads(json.dumps(assessment_json(CONTENT, expected)))
 
 

@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from voice_guide.content import COMMAND_IDS, Content, load_content
 from voice_guide.dialog import Ask, Dialog, End, Event, Mode, Result, Say, SayKind, State, SwitchToKeyboard
 from voice_guide.engines.base import Hypothesis, Transcript
-from voice_guide.flow import emergency_reached
-from voice_guide.triage import assess
+from voice_guide.questionnaire import state
 
 FUZZ = fuzz(100)
 
@@ -98,7 +97,7 @@ def check_turn(dialog: Dialog, before: dict[str, str], events: list[Event]) -> N
         )
     for event in events:
         if isinstance(event, Result):
-            expected = assess(CONTENT, after, complete=not emergency_reached(CONTENT, after))
+            expected = state(CONTENT, after).assessment
             assert event.assessment == expected
 
 

@@ -44,7 +44,8 @@ def sentences(text: str) -> list[str]:
 
 
 def test_urgency_and_action_come_first_in_every_result(content: Content) -> None:
-    """H08 (emergency advice delayed by a long result): what to do is said in the first sentences, every time."""
+    """H08 (emergency advice delayed by a long result): what to do is said in the first sentences, every time; an
+    emergency result starts with it."""
     for result in results(content):
         urgency = content.urgency[result.assessment.urgency]
         spoken = spoken_text(content, result)
@@ -52,7 +53,8 @@ def test_urgency_and_action_come_first_in_every_result(content: Content) -> None
         assert urgency.title in head
         assert urgency.action.split(".")[0] in head
         printed = [line for line in printed_lines(content, result) if line.strip()]
-        assert printed[1].startswith(content.phrase("result_urgency", title=urgency.title))
+        first = 0 if result.assessment.emergency else 1
+        assert printed[first].startswith(content.phrase("result_urgency", title=urgency.title))
 
 
 def test_an_emergency_result_is_short_and_gives_no_causes(content: Content) -> None:
@@ -67,12 +69,16 @@ def test_an_emergency_result_is_short_and_gives_no_causes(content: Content) -> N
 
 
 def test_every_result_says_it_is_guidance_not_a_diagnosis(content: Content) -> None:
-    """H06 (advice read as a diagnosis): every result, spoken and printed, says so at its start and its end."""
+    """H06 (advice read as a diagnosis): every result that names causes says so at its start and its end; an
+    emergency result names no cause at all (it says only what to do now)."""
     for result in results(content):
         spoken = spoken_text(content, result)
-        assert spoken.startswith(content.phrase("result_intro"))
-        assert spoken.endswith(content.phrase("result_not_diagnosis"))
         printed = "\n".join(printed_lines(content, result))
+        if result.assessment.emergency:
+            assert not any(c.name in printed for c in content.causes)
+            continue
+        assert spoken.startswith(content.phrase("result_intro", count=result.assessment.asked))
+        assert spoken.endswith(content.phrase("result_not_diagnosis"))
         assert content.phrase("result_not_diagnosis") in printed
     assert "not a diagnosis" in content.phrase("disclaimer")
     events = Dialog(content, Mode.VOICE).start()
@@ -99,7 +105,7 @@ def test_everything_spoken_is_also_shown_as_text(content: Content) -> None:
     for utterance in speaker.said:
         for sentence in sentences(utterance):
             if sentence.startswith(("You can answer:", "Question ")):
-                continue  # the options are shown as a numbered list, the progress as "Question 2 of about 20."
+                continue  # the options are shown as a numbered list, the progress as "Question 2 of about 16."
             if content.phrase("result_sources") in sentence:
                 # Sources are spoken by name and printed with their addresses: every word is on screen.
                 assert set(words_of(sentence).split()) <= set(shown.split()), sentence
@@ -121,3 +127,57 @@ def test_every_test_cited_in_the_hazard_log_exists() -> None:
     assert len(cited) > 20
     missing = [f"{file}::{name}" for file, name in cited if name not in defined_tests(ROOT / file)]
     assert missing == []
+
+
+def test_every_hazard_has_status_owner_tests_and_an_acceptable_residual_risk() -> None:
+    """The log keeps DCB0129's shape: each hazard has a status, an owner, at least one test and a residual risk of 3 or
+    less, and the summary table lists every hazard with the same risks as its section."""
+    log = (ROOT / "docs" / "HAZARD-LOG.md").read_text(encoding="utf-8")
+    sections = re.split(r"\n### (?=H\d\d )", log)[1:]
+    assert len(sections) >= 20
+    for section in sections:
+        hazard = section[:3]
+        for field in ("Status", "Owner", "Cause", "Effect", "Initial risk", "Tests", "Residual risk"):
+            assert f"- **{field}.**" in section, (hazard, field)
+        assert "::test_" in section, hazard
+        residual = re.search(r"- \*\*Residual risk\.\*\* [^=]*= \*\*(\d)\*\*", section)
+        assert residual is not None, hazard
+        assert int(residual.group(1)) <= 3, hazard
+        row = re.search(rf"^\| {hazard} \|.*\| (\d) \([^)]*\) \| (\d) \(", log, re.MULTILINE)
+        assert row is not None, hazard
+        initial = re.search(r"- \*\*Initial risk\.\*\* [^=]*= \*\*(\d)\*\*", section)
+        assert initial is not None and row.group(1) == initial.group(1), hazard
+        assert row.group(2) == residual.group(1), hazard
+    for role in ("Clinical safety officer", "Version and review history", "Severity", "Likelihood"):
+        assert role in log
+
+
+# ---- self-care that harms, body misclassification, safeguarding (issue 9) ------------------------------------------
+
+
+def test_no_ibuprofen_for_someone_who_could_be_pregnant_or_has_a_kidney_infection(content: Content) -> None:
+    """H17 (self-care advice that harms): ibuprofen is left out for anyone who could be pregnant, and the kidney
+    infection advice says not to take it."""
+    from voice_guide.questionnaire import state
+    from voice_guide.report import self_care
+
+    for pregnant in ("yes", "not_sure"):
+        fixed = {"body": "womb", "rf_pregnant": pregnant, "back": "move", "penetration": "deep"}
+        answers: dict[str, str] = {}
+        while (question := state(content, answers).next_question) is not None:
+            answers[question.id] = fixed.get(question.id, question.usual_option)
+        assessment = state(content, answers).assessment
+        for finding in assessment.shown_causes:
+            advice = " ".join(s.text for s in self_care(finding.cause, answers))
+            assert "ibuprofen" not in advice.lower() or "do not take ibuprofen" in advice.lower(), finding.cause.id
+    kidney = next(c for c in content.causes if c.id == "kidney_infection")
+    assert any("Do not take ibuprofen" in s.text for s in kidney.self_care)
+
+
+def test_every_non_emergency_result_signposts_help_after_unwanted_sex(content: Content) -> None:
+    """H18 (safeguarding): the notice is in every result but an emergency, whatever was answered, so nobody can tell
+    from the result what happened; it asks nothing."""
+    notice = content.notices[0]
+    for result in results(content):
+        spoken = spoken_text(content, result)
+        assert (notice.text in spoken) is (not result.assessment.emergency)

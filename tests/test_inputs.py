@@ -109,7 +109,7 @@ def test_any_bytes_typed_in_any_locale_are_read_and_the_result_is_reached(
     out, err = done.stdout.decode("utf-8", errors="replace"), done.stderr.decode("utf-8", errors="replace")
     assert done.returncode == 0, err
     assert "Traceback" not in err and err == ""
-    assert content.phrase("result_intro") in out
+    assert content.phrases["result_intro"].split("{count}")[0] in out
     assert out.count(content.phrase("not_understood_typed")) >= 4  # garbage is re-asked, never taken as an answer
     assert content.phrase("too_long", limit=MAX_ANSWER_CHARS) in out  # the 300 random bytes
     assert b"\x1b" not in done.stdout  # typed escape sequences are not echoed to the terminal
@@ -182,12 +182,12 @@ def test_a_cli_run_with_a_megabyte_line_answers_at_once(content: Content) -> Non
     done = run(["--keyboard"], typed.encode())
     assert done.returncode == 0, done.stderr
     assert content.phrase("too_long", limit=MAX_ANSWER_CHARS).encode() in done.stdout
-    assert content.phrase("result_intro").encode() in done.stdout
+    assert content.phrases["result_intro"].split("{count}")[0].encode() in done.stdout
 
 
 def test_the_matcher_refuses_an_over_long_input_without_matching_it(content: Content) -> None:
     matcher = Matcher(content)
-    options = content.question("rf_numbness").options
+    options = content.question("rf_nerves").options
     refused = matcher.match("no " * 400_000, options)
     assert isinstance(refused, NoMatch) and refused.too_long
     longest = matcher.match(("no " * MAX_ANSWER_CHARS)[:MAX_ANSWER_CHARS], options)
@@ -218,20 +218,20 @@ BAD_ANSWERS: list[tuple[str, bytes, str]] = [
     ("deep_array", b"[" * 30_000 + b"]" * 30_000, "nested 30000 levels deep"),
     ("deep_object", b'{"a":' * 10_000 + b"1" + b"}" * 10_000, "nested 10000 levels deep"),
     ("deep_unclosed", b"[" * 60_000, "nested 60000 levels deep"),
-    ("long_number", b'{"rf_numbness": ' + b"9" * 5000 + b"}", "a number of 5000 characters"),
-    ("long_float", b'{"rf_numbness": 0.' + b"1" * 5000 + b"}", "a number of 5002 characters"),
-    ("nan", b'{"rf_numbness": NaN}', "NaN is not a JSON value"),
-    ("infinity", b'{"rf_numbness": -Infinity}', "-Infinity is not a JSON value"),
-    ("invalid_utf8", b'{"rf_numbness": "n\xffo"}', "byte 0xff at position 18"),
-    ("utf16", '{"rf_numbness": "no"}'.encode("utf-16"), "not UTF-8 text"),
-    ("duplicate", b'{"rf_numbness": "no", "rf_numbness": "yes"}', "'rf_numbness' is given twice"),
-    ("duplicate_nested", b'{"rf_numbness": {"a": 1, "a": 2}}', "'a' is given twice"),
-    ("too_big", b'{"rf_numbness": "' + b"x" * MAX_BYTES + b'"}', "answers are too long"),
-    ("long_value", b'{"rf_numbness": "' + b"x" * 1000 + b'"}', "is not an option id"),
+    ("long_number", b'{"rf_nerves": ' + b"9" * 5000 + b"}", "a number of 5000 characters"),
+    ("long_float", b'{"rf_nerves": 0.' + b"1" * 5000 + b"}", "a number of 5002 characters"),
+    ("nan", b'{"rf_nerves": NaN}', "NaN is not a JSON value"),
+    ("infinity", b'{"rf_nerves": -Infinity}', "-Infinity is not a JSON value"),
+    ("invalid_utf8", b'{"rf_nerves": "n\xffo"}', "byte 0xff at position 16"),
+    ("utf16", '{"rf_nerves": "no"}'.encode("utf-16"), "not UTF-8 text"),
+    ("duplicate", b'{"rf_nerves": "no", "rf_nerves": "yes"}', "'rf_nerves' is given twice"),
+    ("duplicate_nested", b'{"rf_nerves": {"a": 1, "a": 2}}', "'a' is given twice"),
+    ("too_big", b'{"rf_nerves": "' + b"x" * MAX_BYTES + b'"}', "answers are too long"),
+    ("long_value", b'{"rf_nerves": "' + b"x" * 1000 + b'"}', "is not an option id"),
     ("long_key", b'{"' + b"k" * 1000 + b'": "no"}', "unknown question 'kkkk"),
     ("escape_key", b'{"\\u001b[2J": "no"}', "unknown question '\\x1b[2J'"),
-    ("escape_value", b'{"rf_numbness": "\\u001b[2J"}', "has no option '\\x1b[2J'"),
-    ("nested_value", b'{"rf_numbness": [[["no"]]]}', 'not [[["no"]]]'),
+    ("escape_value", b'{"rf_nerves": "\\u001b[2J"}', "has no option '\\x1b[2J'"),
+    ("nested_value", b'{"rf_nerves": [[["no"]]]}', 'not [[["no"]]]'),
 ]
 
 
@@ -252,10 +252,10 @@ def test_assess_refuses_bad_input_in_one_short_escaped_line(
 
 
 def test_assess_on_stdin_in_en_gb_utf8_refuses_invalid_utf8(locales: dict[str, dict[str, str]]) -> None:
-    done = run(["assess"], b'{"rf_numbness": "\xc3\x28"}', env=locales["en_GB.UTF-8"])
+    done = run(["assess"], b'{"rf_nerves": "\xc3\x28"}', env=locales["en_GB.UTF-8"])
     assert done.returncode == 2
     assert done.stderr.decode() == (
-        "voice-guide assess: answers are not UTF-8 text: byte 0xc3 at position 17 of standard input cannot be "
+        "voice-guide assess: answers are not UTF-8 text: byte 0xc3 at position 15 of standard input cannot be "
         "read as UTF-8\n"
     )
 
@@ -272,7 +272,7 @@ def test_a_fifty_megabyte_string_is_not_echoed(tmp_path: Path) -> None:
     """Issue 11: a 50 MB string value was echoed whole into the error message."""
     path = tmp_path / "big.json"
     with path.open("wb") as handle:
-        handle.write(b'{"rf_numbness": "')
+        handle.write(b'{"rf_nerves": "')
         handle.write(b"x" * 50_000_000)
         handle.write(b'"}')
     done = subprocess.run(
@@ -283,19 +283,19 @@ def test_a_fifty_megabyte_string_is_not_echoed(tmp_path: Path) -> None:
 
 
 def test_a_byte_order_mark_is_allowed_and_answers_parse(content: Content) -> None:
-    assert parse_answers(b'\xef\xbb\xbf{"rf_numbness": "no"}') == {"rf_numbness": "no"}
+    assert parse_answers(b'\xef\xbb\xbf{"rf_nerves": "no"}') == {"rf_nerves": "no"}
 
 
 def test_nesting_up_to_the_limit_is_parsed_to_name_the_key() -> None:
-    data = b'{"rf_numbness": ' + b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"}"
-    with pytest.raises(AnswersError, match="the answer to 'rf_numbness' must be an option id"):
+    data = b'{"rf_nerves": ' + b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"}"
+    with pytest.raises(AnswersError, match="the answer to 'rf_nerves' must be an option id"):
         parse_answers(data)
     with pytest.raises(AnswersError, match=f"nested {MAX_DEPTH + 1} levels"):
         parse_answers(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
-    text = '{"rf_numbness": "' + "[{" * 100 + '\\"[[["}'
+    text = '{"rf_nerves": "' + "[{" * 100 + '\\"[[["}'
     with pytest.raises(AnswersError, match="is not an option id") as raised:
         parse_answers(text.encode())
     assert len(str(raised.value)) < 2 * EXCERPT_CHARS + 60

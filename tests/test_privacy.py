@@ -5,9 +5,8 @@
 - In a subprocess under ``strace -f -e trace=network,file``: no socket is created, and no file is opened for writing,
   created, renamed or removed, anywhere; and HOME, TMPDIR and the working directory are unchanged afterwards.
 - On a read-only and on a full disk (``unshare -rm`` with tmpfs mounts): a whole session works, since nothing is
-  written. Keyboard sessions: speech output (voice_guide/tts.py) synthesizes prompts into a private temporary file,
-  so a voice kiosk needs a writable TMPDIR (the systemd unit's PrivateTmp gives it one); nothing the person says or
-  types is ever written.
+  written. Speech output synthesizes and plays in memory, so a voice kiosk needs no writable TMPDIR either (see
+  tests/test_tts.py, which traces speaking itself); nothing the person says or types is ever written.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ from xvfb import xvfb as xvfb  # the fixture
 from voice_guide.content import Content
 from voice_guide.dialog import Confirm, Dialog, Event, Mode, State
 from voice_guide.engines.base import Transcript
-from voice_guide.flow import emergency_reached
 from voice_guide.frontends.voice import VoiceFrontend
+from voice_guide.questionnaire import state
 from voice_guide.session import Outcome, Unheard, run_session
 from voice_guide.summary import summary_text
 from voice_guide.testing import EchoRecognizer, RecordingSpeaker, utterance
@@ -70,6 +70,7 @@ from voice_guide.frontends.screen_ui import (  # noqa: E402 - after the skip
     Closed,
     draw,
 )
+from voice_guide.speech.microphone import Completeness  # noqa: E402 - after the skip
 
 pytestmark = pytest.mark.screen
 
@@ -200,7 +201,7 @@ def sample_views(content: Content) -> dict[str, View]:
     confirm = Confirm(question, question.options[0])
     views["read-back"] = view_for(content, [confirm], views["first question"], TODAY)
     by_urgency = {
-        Urgency.EMERGENCY: {"rf_numbness": "yes"},
+        Urgency.EMERGENCY: {"rf_nerves": "yes"},
     }
     person = person_answering_everything(content)
     by_urgency[person.assessment.urgency] = person.answers
@@ -449,7 +450,7 @@ def run_visit(
 
 
 def expected_summary(content: Content, person: Person) -> str:
-    complete = not emergency_reached(content, person.answers)
+    complete = not state(content, person.answers).stopped
     return summary_text(content, person.answers, assess(content, person.answers, complete=complete), TODAY)
 
 
@@ -582,7 +583,7 @@ class HeldListener:
         self.cancels = 0
         self._cancel = threading.Event()
 
-    def listen(self) -> Samples | None:
+    def listen(self, complete: Completeness | None = None) -> Samples | None:
         self._cancel.clear()
         self.listening.set()
         try:

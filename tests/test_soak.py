@@ -31,12 +31,12 @@ from spoken_session import Phrasebook
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, State
-from voice_guide.flow import emergency_reached
 from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.kiosk import Kiosk, KioskSettings, Served, Station, keyboard_station_factory
+from voice_guide.questionnaire import state
 from voice_guide.session import Frontend, Heard
+from voice_guide.speech.microphone import Completeness
 from voice_guide.testing import RecordingSpeaker
-from voice_guide.triage import assess
 
 PEOPLE = 1_000
 WARM_UP = 50
@@ -125,7 +125,7 @@ def test_a_thousand_people_no_crash_no_growth_no_leak(content: Content, tmp_path
         expected = person.assessment
         if speaker is not None:
             heard = log.answers_at_result or {}
-            expected = assess(content, heard, complete=not emergency_reached(content, heard))
+            expected = state(content, heard).assessment
             spoken += 1
             understood += heard == person.answers
         if not log.results or any(result != expected for result in log.results):
@@ -203,7 +203,7 @@ class FakeSpokenPerson(SpokenPerson):
         self.switch_at = switch_at
         self.unplug_at = unplug_at
 
-    def listen(self) -> npt.NDArray[np.int16] | None:
+    def listen(self, complete: Completeness | None = None) -> npt.NDArray[np.int16] | None:
         from voice_guide.errors import AudioError
         from voice_guide.testing import utterance
 
@@ -303,7 +303,7 @@ def test_a_thousand_people_at_the_voice_kiosk_no_crash_no_growth_no_leak(
         heard = log.answers_at_result or {}
         if not real and heard != current.answers:
             problems.append(f"person {number} ({kind_of(number)}) was understood as {heard}, not {current.answers}")
-        expected = assess(content, heard, complete=not emergency_reached(content, heard))
+        expected = state(content, heard).assessment
         if not log.results or any(result != expected for result in log.results):
             problems.append(f"person {number} was shown a result that is not theirs")
         if number % LEAK_CHECK_EVERY == 0 or number == WARM_UP:

@@ -14,7 +14,7 @@ import pytest
 from test_vignettes import VIGNETTES, Vignette
 
 from voice_guide.content import Content, load_content
-from voice_guide.flow import emergency_reached
+from voice_guide.questionnaire import state
 from voice_guide.summary import (
     QR_BORDER,
     QR_MAX_VERSION,
@@ -25,7 +25,7 @@ from voice_guide.summary import (
     summary_lines,
     summary_text,
 )
-from voice_guide.triage import Assessment, assess
+from voice_guide.triage import Assessment
 
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (the QR decoder) is not installed")
 
@@ -33,7 +33,7 @@ DAY = datetime.date(2025, 12, 1)
 
 
 def assessed(content: Content, answers: Mapping[str, str]) -> Assessment:
-    return assess(content, answers, complete=not emergency_reached(content, answers))
+    return state(content, answers).assessment
 
 
 def decode(image: QrImage) -> list[str]:
@@ -79,11 +79,11 @@ def test_the_summary_says_urgency_warning_signs_causes_answers_date_and_not_a_di
 
 
 def test_every_answer_is_named_when_the_summary_is_short(content: Content) -> None:
-    answers = {"rf_numbness": "no", "rf_control": "yes"}  # an emergency stop at the second question
+    answers = {"rf_nerves": "no", "rf_sepsis": "yes"}  # an emergency stop at the second question
     assessment = assessed(content, answers)
     lines = summary_lines(content, answers, assessment, DAY)
     assert summary_text(content, answers, assessment, DAY) == "\n".join(lines)
-    numbness = content.question("rf_numbness")
+    numbness = content.question("rf_nerves")
     assert content.phrase("summary_answer", topic=numbness.topic, answer="No") in lines
     assert content.phrase("summary_stopped_early") in lines
     assert content.phrase("summary_causes", causes=content.phrase("summary_none")) in lines
@@ -109,7 +109,7 @@ def test_a_translated_summary_with_any_characters_reads_back_exactly(prompts_cop
     )
     phrases.write_text(text, encoding="utf-8")
     content = load_content(prompts_copy)
-    answers = {"rf_numbness": "yes"}
+    answers = {"rf_nerves": "yes"}
     summary = summary_text(content, answers, assessed(content, answers), DAY)
     assert "\u8170\u75db" in summary
     assert decode(qr_image(summary, scale=3)) == [summary]
@@ -119,7 +119,7 @@ def test_the_code_is_made_in_memory_without_opening_any_file(content: Content, m
     def refused(*args: object, **kwargs: object) -> object:
         raise AssertionError(f"a file was opened: {args!r}")
 
-    answers = {"rf_numbness": "yes"}
+    answers = {"rf_nerves": "yes"}
     text = summary_text(content, answers, assessed(content, answers), DAY)
     qr_image(text, scale=1)  # segno's first use imports its modules (files are read then)
     for target, name in ((builtins, "open"), (io, "open"), (os, "open")):

@@ -6,9 +6,12 @@ import pytest
 
 from voice_guide.content import Content
 from voice_guide.engines.base import Hypothesis, Transcript
+from voice_guide.speech.endpoint import EndpointSettings
 from voice_guide.understand import (
     COMMAND_RULES,
     NOISY_BELOW_DB,
+    PREFIX_END,
+    QUICK_END,
     TAKE_AT,
     TAKE_REASSURING_AT,
     UNEXPLAINED_DOUBT,
@@ -101,7 +104,7 @@ def test_a_reassuring_answer_at_a_warning_sign_needs_more(understanding: Underst
     far_rival = understanding.spoken(Transcript("no", 0.9, heard("no", 0.9, "nope", "nah", "yes")), fever)
     assert far_rival.action is Action.READ_BACK
     # At a question that is not a warning sign, "no" is an answer like any other.
-    pattern = understanding.asking(understanding.content.question("peeing"))
+    pattern = understanding.asking(understanding.content.question("side_pain"))
     assert understanding.spoken(Transcript("no", 0.45, heard("no", 0.45)), pattern).action is Action.TAKE
 
 
@@ -117,9 +120,7 @@ def test_reassuring_options_are_the_ones_no_red_flag_rule_names(understanding: U
                 question.id,
                 option.id,
             )
-    assert understanding.is_reassuring("rf_numbness", "no") and not understanding.is_reassuring(
-        "rf_numbness", "not_sure"
-    )
+    assert understanding.is_reassuring("rf_nerves", "no") and not understanding.is_reassuring("rf_nerves", "not_sure")
 
 
 def test_confirm_below_zero_turns_acoustic_doubts_off(content: Content, fever: Turn) -> None:
@@ -214,3 +215,19 @@ def test_typed_rules(understanding: Understanding, content: Content, fever: Turn
 def test_decision_as_json(understanding: Understanding, fever: Turn) -> None:
     data = understanding.spoken(Transcript("yes", 0.9), fever).as_json()
     assert data["decision"] == "take" and data["match"] == {"option": "yes", "text": "Yes"} and data["why"] == ["clear"]
+
+
+def test_the_end_of_an_answer_is_decided_from_what_was_said(
+    understanding: Understanding, content: Content, fever: Turn
+) -> None:
+    """At a short pause: a complete answer ends the turn soon; one that could still go on into something else, or
+    that rules a warning sign out, a little later; anything that would be read back or asked again, not yet."""
+    assert understanding.end_after(Transcript("yes", 0.9, heard("yes", 0.9)), fever) == QUICK_END
+    assert understanding.end_after(Transcript("not sure", 0.9, heard("not sure", 0.9)), fever) == QUICK_END
+    assert understanding.end_after(Transcript("no", 0.9, heard("no", 0.9)), fever) == PREFIX_END  # reassuring
+    peeing = understanding.asking(content.question("side_pain"))
+    assert understanding.end_after(Transcript("no", 0.9, heard("no", 0.9)), peeing) == PREFIX_END  # "no idea"
+    assert understanding.end_after(Transcript("yeah", 0.9, heard("yeah", 0.9)), peeing) == QUICK_END
+    assert understanding.end_after(Transcript("yes", 0.1, heard("yes", 0.1)), fever) is None  # would be read back
+    assert understanding.end_after(Transcript(""), fever) is None
+    assert QUICK_END < PREFIX_END < EndpointSettings().end_silence

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conversation import heard_until_result
+from speech import have_espeak, synthesize
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Mode
@@ -44,7 +45,7 @@ def test_voice_conversation_reaches_the_result_and_speaks_it(content: Content) -
     spoken = " ".join(speaker.said)
     assert content.phrase("check_answers", topics="X").split("X")[0] in spoken
     assert content.phrase("how_to_answer_voice") in spoken
-    assert content.phrase("result_intro") in spoken
+    assert content.phrases["result_intro"].split("{count}")[0] in spoken
     assert content.phrase("result_not_diagnosis") in spoken
     # Numbers are never accepted by voice (they are typed-only), and the first question's options are read out.
     assert "You can answer: Yes, No, or Not sure." in speaker.said[0]
@@ -58,7 +59,7 @@ def test_each_turn_is_recognized_with_the_grammar_of_its_question(content: Conte
     first = set(recognizer.grammars[0])
     assert {"yes", "no", "not sure", "go back", "repeat", "keyboard"} <= first
     assert "womb" not in first
-    assert [t.question for t in frontend.turns] == ["rf_numbness", "rf_control", "rf_confusion"]
+    assert [t.question for t in frontend.turns] == ["rf_nerves", "rf_sepsis", "rf_chest"]
 
 
 def test_silence_and_unrecognized_speech_are_reasked_differently(content: Content) -> None:
@@ -79,7 +80,7 @@ def test_microphone_failure_falls_back_to_keyboard_keeping_answers(content: Cont
     frontend, _ = voice_frontend(content, ["no", "no", "no", DEVICE_GONE])
     out = io.StringIO()
     # The keyboard answers the rest (a fever among them); the three voice answers must not be asked again.
-    rest = heard_until_result(content, {"rf_fever": "yes", "body": "prostate", "pattern": "new"})[3:]
+    rest = heard_until_result(content, {"rf_fever": "yes", "body": "penis"})[3:]
     typed = io.StringIO("\n".join([*rest, "quit"]) + "\n")
     keyboard = KeyboardFrontend(content, typed, out, echo=True)
     dialog = Dialog(content, Mode.VOICE)
@@ -90,7 +91,7 @@ def test_microphone_failure_falls_back_to_keyboard_keeping_answers(content: Cont
     assert "The microphone stopped working." in printed
     assert "your answers so far are kept" in printed
     assert "Question 4 of about" in printed
-    assert content.question("rf_numbness").text not in printed
+    assert content.question("rf_nerves").text not in printed
     assert dialog.answers == {} or dialog.assessment is None  # quit forgot everything
     assert content.urgency[Urgency.URGENT].title in printed
 
@@ -113,15 +114,20 @@ def test_repeated_failures_offer_the_keyboard(content: Content) -> None:
     assert any(content.phrase("offer_keyboard") in s for s in speaker.said)
 
 
+@pytest.mark.audio
 def test_wav_file_listener_reads_each_file_then_ends(tmp_path: Path) -> None:
-    samples = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)
+    """One file per turn; a file with no speech in it (here a steady tone) is a silent turn, not an utterance."""
+    if not have_espeak():
+        pytest.skip("espeak-ng is not installed")
+    tone = (np.sin(np.arange(16000) / 5) * 8000).astype(np.int16)
     paths = []
-    for index in range(2):
+    for index, samples in enumerate([synthesize("yes"), tone, synthesize("not sure")]):
         path = tmp_path / f"turn{index}.wav"
         path.write_bytes(encode_wav(samples))
         paths.append(path)
     listener = WavFileListener(paths)
     assert listener.listen() is not None
+    assert listener.listen() is None
     assert listener.listen() is not None
     with pytest.raises(EOFError):
         listener.listen()

@@ -124,4 +124,4 @@ def test_load_recognizer_vosk_auto_and_bad_paths(model_path: Path, tmp_path: Pat
     with pytest.raises(RecognizerError, match="could not load"):
         load_recognizer("vosk", fake)
     with pytest.raises(RecognizerError, match="unknown speech engine"):
-        load_recognizer("whisper", None)
+        load_recognizer("kaldi", None)

@@ -33,18 +33,17 @@ from typing import Any, BinaryIO, TextIO, cast
 
 from voice_guide import __version__
 from voice_guide.answers import read_answers
-from voice_guide.content import Content, load_content
+from voice_guide.content import Condition, Content, load_content
 from voice_guide.dialog import Dialog, Mode
 from voice_guide.engines.base import Recognizer
 from voice_guide.errors import AnswersError, ContentError, ModelFetchError, VoiceGuideError
-from voice_guide.flow import check_answers, emergency_reached
 from voice_guide.frontends.keyboard import KeyboardFrontend
+from voice_guide.questionnaire import check_answers, state
 from voice_guide.render import unavailable_text
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
 from voice_guide.speech.speaker import SilentSpeaker
-from voice_guide.speech.stack import VoiceSettings, open_voice
-from voice_guide.triage import assess
+from voice_guide.speech.stack import VoiceSettings, open_speech_output, open_voice
 from voice_guide.understand import CONFIRM_BELOW, Understanding, listen_once
 
 EXIT_OK = 0
@@ -109,15 +108,22 @@ def add_voice_options(parser: argparse.ArgumentParser, *, suppress: bool = False
     group = parser.add_argument_group("voice")
     group.add_argument(
         "--engine",
-        choices=("auto", "vosk", "pocketsphinx"),
+        choices=("auto", "vosk", "whisper", "pocketsphinx"),
         default=default("auto"),
-        help="speech recognizer (auto: vosk when a model is installed, else pocketsphinx)",
+        help="speech recognizer (auto: vosk when an English model is installed, else Whisper when its weights are, "
+        "else pocketsphinx)",
     )
-    group.add_argument("--model", type=Path, default=default(None), help="vosk model folder")
+    group.add_argument("--model", type=Path, default=default(None), help="vosk or Whisper model folder")
     group.add_argument("--input-device", default=default(None), help="microphone (sounddevice name or number)")
     group.add_argument("--output-device", default=default(None), help="speaker (sounddevice name or number)")
     group.add_argument("--rate", type=int, default=default(175), help="speaking rate, words per minute (175)")
     group.add_argument("--volume", type=float, default=default(1.0), help="speech volume, 0 to 1 (1)")
+    group.add_argument(
+        "--tts",
+        choices=("espeak", "piper"),
+        default=default("espeak"),
+        help="speech output: espeak (espeak-ng, light) or piper (a clearer neural voice; the piper extra)",
+    )
     group.add_argument("--tts-voice", default=default(None), help="espeak-ng voice for speaking, e.g. en-gb")
     group.add_argument("--no-tones", action="store_true", default=default(False), help="no listening tones")
     group.add_argument(
@@ -143,6 +149,7 @@ def voice_settings(args: argparse.Namespace) -> VoiceSettings:
         rate=args.rate,
         volume=args.volume,
         voice=args.tts_voice,
+        tts=args.tts,
         tones=not args.no_tones,
         confirm_below=args.confirm_below,
     )
@@ -193,24 +200,52 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
+    def conditions(items: Sequence[Condition]) -> list[dict[str, Any]]:
+        return [{"question": c.question, "any_of": sorted(c.any_of)} for c in items]
+
     if as_json:
         data = [
             {
                 "id": q.id,
                 "text": q.text,
                 "red_flag": q.red_flag,
-                "options": [{"id": o.id, "text": o.text} for o in q.options],
-                "ask_if": [{"question": c.question, "any_of": sorted(c.any_of)} for c in q.ask_if],
+                "options": [
+                    {"id": o.id, "text": o.text, **({"organs": sorted(o.organs)} if o.organs else {})}
+                    for o in q.options
+                ],
+                "organs": sorted(q.organs),
+                "always_confirm": q.always_confirm,
+                "skip_when_as_urgent": q.skip_when_as_urgent,
+                "ask_if": conditions(q.ask_if),
+                "ask_if_any": conditions(q.ask_if_any),
+                "unless": conditions(q.unless),
             }
             for q in content.questions
         ]
         json.dump(data, out, indent=2)
         out.write("\n")
         return EXIT_OK
+
+    def described(items: Sequence[Condition], joiner: str) -> str:
+        return joiner.join(f"{c.question} in ({', '.join(sorted(c.any_of))})" for c in items)
+
     for question in content.questions:
         options = ", ".join(o.id for o in question.options)
-        condition = " and ".join(f"{c.question} in ({', '.join(sorted(c.any_of))})" for c in question.ask_if)
-        print(f"{question.id}: {options}" + (f"   [asked if {condition}]" if condition else ""), file=out)
+        notes = []
+        if any(o.organs for o in question.options):
+            organs = "; ".join(f"{o.id} = {', '.join(sorted(o.organs))}" for o in question.options)
+            notes.append(f"[organs: {organs}]")
+        if question.always_confirm:
+            notes.append("[always read back]")
+        if question.skip_when_as_urgent:
+            notes.append("[may be left out when the advice is already urgent]")
+        if question.ask_if:
+            notes.append(f"[asked if {described(question.ask_if, ' and ')}]")
+        if question.ask_if_any:
+            notes.append(f"[asked if any of {described(question.ask_if_any, '; ')}]")
+        if question.unless:
+            notes.append(f"[not asked if {described(question.unless, '; ')}]")
+        print(f"{question.id}: {options}" + "".join(f"   {n}" for n in notes), file=out)
         print(f"    {question.text}", file=out)
     return EXIT_OK
 
@@ -232,7 +267,7 @@ def _assess(content: Content, file: str) -> int:
     except AnswersError as error:
         print(f"voice-guide assess: {error}", file=sys.stderr)
         return EXIT_USAGE
-    assessment = assess(content, answers, complete=not emergency_reached(content, answers))
+    assessment = state(content, answers).assessment
     json.dump(assessment_json(content, assessment), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
@@ -280,12 +315,15 @@ def _run(content: Content, args: argparse.Namespace) -> int:
             if args.voice:
                 raise
             log.info("voice is not available: %s", error)
+            speaker, speaks, _ = open_speech_output(voice_settings(args), content)  # speak while the person types
+            keyboard.speaker = speaker if speaks else None
             keyboard.notice(
                 unavailable_text(content, error) or f"Using the keyboard: voice is not available ({error})."
             )
         else:
             for notice in notices:
                 voice.notice(notice)
+            keyboard.speaker = voice.speaker  # a microphone that fails later hands over to a keyboard that speaks
             frontend = voice
     understanding = Understanding(content, settings=voice_settings(args).understanding)
     dialog = Dialog(content, frontend.mode, understanding=understanding)
@@ -361,7 +399,10 @@ def _models(args: argparse.Namespace) -> int:
         manifest = models.load_manifest()
         if args.models_command == "list":
             for info in manifest.values():
-                installed = models.is_vosk_model(models.MODELS_DIR / info.folder)
+                folder = models.MODELS_DIR / info.folder
+                installed = (
+                    models.is_whisper_model(folder) if info.engine == "whisper" else models.is_vosk_model(folder)
+                )
                 state = "installed" if installed else "not installed"
                 print(f"{info.name}: {info.engine}, {info.language}, {info.size / 1e6:.0f} MB download, {state}")
             print("pocketsphinx (bundled English model): always installed")

@@ -24,9 +24,9 @@ from enum import Enum
 
 from voice_guide.content import Command, Content, Option, Question
 from voice_guide.engines.base import Hypothesis, Transcript
-from voice_guide.flow import emergency_reached, next_question, progress
 from voice_guide.matcher import Matcher
-from voice_guide.triage import Assessment, assess
+from voice_guide.questionnaire import QuestionnaireState, forget, state
+from voice_guide.triage import Assessment
 from voice_guide.understand import COMMAND_RULES, Action, Decision, Turn, Understanding, Why
 
 MAX_FAILURES = 3
@@ -271,6 +271,7 @@ class Dialog:
 
     def reset(self) -> None:
         """Forget everything about the current person."""
+        forget()
         self._answers.clear()
         self._asked_before.clear()
         self._state = State.ASKING
@@ -400,18 +401,19 @@ class Dialog:
         """Ask the next question; when there is none, check the reassuring warning-sign answers, or give the result."""
         self._pending = None
         self._failures = 0
-        question = next_question(self.content, self._answers)
+        current = state(self.content, self._answers)
+        question = current.next_question
         if question is None:
-            return self._before_result()
+            return self._before_result(current)
         self._state = State.ASKING
         self._question = question
         first_time = question.id not in self._asked_before
         self._asked_before.add(question.id)
-        return [self._ask(question, read_options=first_time, again=False)]
+        return [Ask(question, current.number, current.total, first_time, False)]
 
     def _ask(self, question: Question, *, read_options: bool, again: bool = True) -> Ask:
-        number, total = progress(self.content, self._answers, question)
-        return Ask(question, number, total, read_options, again)
+        current = state(self.content, self._answers)
+        return Ask(question, current.number, current.total, read_options, again)
 
     def _repeat(self, *, read_options: bool) -> list[Event]:
         """Whatever is being asked, asked again (the whole result, at the result)."""
@@ -433,8 +435,8 @@ class Dialog:
             return [self._ask(self._question, read_options=read_options)]
         return []
 
-    def _before_result(self) -> list[Event]:
-        if self.mode is Mode.VOICE and not self._checked and not emergency_reached(self.content, self._answers):
+    def _before_result(self, current: QuestionnaireState) -> list[Event]:
+        if self.mode is Mode.VOICE and not self._checked and not current.stopped:
             reassured = self._reassured()
             if reassured:
                 self._state = State.CHECKING
@@ -459,13 +461,15 @@ class Dialog:
         return [Say(self.content.phrase("check_again")), *self._advance()]
 
     def _finish(self) -> list[Event]:
-        stopped = emergency_reached(self.content, self._answers)
-        self._assessment = assess(self.content, self._answers, complete=not stopped)
+        current = state(self.content, self._answers)
+        stopped = current.stopped
+        self._assessment = current.assessment
         self._state = State.RESULT
         self._question = None
         events: list[Event] = []
         if stopped:
             events.append(Say(self.content.phrase("emergency_stop"), SayKind.WARNING))
+        self._answers = dict(current.answers)  # what the result rests on: only the questions that were asked
         result = Result(self._assessment, tuple(self._answers.items()))
         return [*events, result, Say(self.content.phrase("result_after"))]
 

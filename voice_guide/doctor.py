@@ -5,17 +5,16 @@ speech libraries are imported lazily inside the check, so a missing PortAudio, s
 traceback. The command prints one line per check and exits non-zero when any check FAILs; a WARN (e.g. no vosk
 model, when pocketsphinx's bundled model works) does not fail the kiosk.
 
-Checks: content, audio input, audio output, speech output, recognizer (pocketsphinx), vosk model, storage (the guide
-writes nothing, so a read-only disk is fine) and network (not needed).
+Checks: content, audio input, audio output, speech output (never PASS without an audio output), recognizer
+(pocketsphinx), vosk model, storage (the guide writes nothing, not even temporary files, so a read-only disk is fine)
+and network (not needed).
 """
 
 from __future__ import annotations
 
-import ctypes.util
 import importlib
 import importlib.util
-import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -79,7 +78,9 @@ def _import(module: str, install: str) -> ModuleType | str:
 
 def _devices(kind: str) -> tuple[list[str], str | None] | str:
     """Names of the audio devices with ``kind`` ("input"/"output") channels and the default's name, or a reason."""
-    sd = _import("sounddevice", "libportaudio2 (apt) and voice-guide[voice] (pip)")
+    from voice_guide.speech.devices import quietly
+
+    sd = quietly(lambda: _import("sounddevice", "libportaudio2 (apt) and voice-guide[voice] (pip)"))
     if isinstance(sd, str):
         return sd
     try:
@@ -119,24 +120,36 @@ def check_audio_output() -> Check:
     return _device_check("output")
 
 
-def check_speech_output() -> Check:
-    """pyttsx3 with its espeak-ng driver can start (the espeak-ng program and library are installed)."""
-    missing = []
-    if shutil.which("espeak-ng") is None:
-        missing.append("the espeak-ng program")
-    if ctypes.util.find_library("espeak-ng") is None:
-        missing.append("the espeak-ng library")
-    if missing:
-        return Check("speech output", Status.FAIL, f"missing {' and '.join(missing)}; install espeak-ng (apt)")
-    pyttsx3 = _import("pyttsx3", "voice-guide[voice] (pip)")
-    if isinstance(pyttsx3, str):
-        return Check("speech output", Status.FAIL, pyttsx3)
+def check_speech_output(audio_output: Check | None = None) -> Check:
+    """What speaking needs: libespeak-ng synthesizing a word in memory, and an audio output to play it through.
+
+    No temporary directory or disk is needed (speech is synthesized and played in memory), and the espeak-ng program
+    is not used, only its library and data. Never PASS while ``audio_output`` FAILs: the synthesizer would work,
+    but the guide could only show its words.
+    """
+    from voice_guide.errors import SpeechError
+
     try:
-        engine = pyttsx3.init()
-        voices = engine.getProperty("voices")
-    except Exception as error:  # any driver failure is reported as a FAIL line
-        return Check("speech output", Status.FAIL, f"pyttsx3 cannot start its espeak-ng driver: {error}")
-    return Check("speech output", Status.PASS, f"pyttsx3 with espeak-ng ({len(voices)} voices)")
+        from voice_guide.pcm import SILENCE_RMS, rms
+        from voice_guide.speech.speaker import EspeakSpeaker, piper_available
+
+        speaker = EspeakSpeaker(player=None)
+        samples, rate = speaker.synthesize("Hello.")
+    except ImportError as error:  # numpy, from the voice extras
+        return Check("speech output", Status.FAIL, f"{error.name} is not installed; install voice-guide[voice] (pip)")
+    except SpeechError as error:
+        return Check("speech output", Status.FAIL, str(error))
+    if len(samples) < rate // 5 or rms(samples) <= SILENCE_RMS:
+        return Check("speech output", Status.FAIL, "espeak-ng starts but produces no audible speech")
+    clearer = "Piper installed" if piper_available() is None else "Piper not installed (optional)"
+    if audio_output is not None and audio_output.status is Status.FAIL:
+        return Check(
+            "speech output",
+            Status.FAIL,
+            "espeak-ng works, but there is no audio output to speak through (see audio output): "
+            "the guide would only show its words",
+        )
+    return Check("speech output", Status.PASS, f"espeak-ng speaks in memory (no temporary files needed); {clearer}")
 
 
 def check_recognizer(words: Sequence[str] = ("yes", "no", "start", "repeat")) -> Check:
@@ -180,8 +193,13 @@ def check_vosk_model(models_dir: Path | None = None) -> Check:
 
 
 def check_storage() -> Check:
-    """Nothing to check: the guide writes nothing, so a read-only or full disk does not stop it."""
-    return Check("storage", Status.PASS, "not needed: the guide writes nothing to disk (read-only is fine)")
+    """Nothing to check: the guide writes nothing (speech too is synthesized in memory), so a read-only or full disk,
+    or no temporary directory at all, does not stop it."""
+    return Check(
+        "storage",
+        Status.PASS,
+        "not needed: the guide writes nothing to disk, not even temporary files (read-only is fine)",
+    )
 
 
 def check_network() -> Check:
@@ -191,12 +209,17 @@ def check_network() -> Check:
 
 def run_checks(prompts: Path | None = None, *, keyboard_only: bool = False) -> list[Check]:
     """Every check, in order. With ``keyboard_only`` the audio, speech and recognizer checks cannot FAIL."""
-    checks: list[Callable[[], Check]] = [lambda: check_content(prompts)]
-    voice_checks = [check_audio_input, check_audio_output, check_speech_output, check_recognizer, check_vosk_model]
-    results = [check() for check in checks]
-    for check in voice_checks:
-        result = check()
-        if keyboard_only and result.status is Status.FAIL:
-            result = Check(result.name, Status.WARN, f"{result.detail} (not needed: keyboard only)")
-        results.append(result)
-    return [*results, check_storage(), check_network()]
+    audio_output = check_audio_output()
+    voice_results = [
+        check_audio_input(),
+        audio_output,
+        check_speech_output(audio_output),
+        check_recognizer(),
+        check_vosk_model(),
+    ]
+    if keyboard_only:
+        voice_results = [
+            Check(r.name, Status.WARN, f"{r.detail} (not needed: keyboard only)") if r.status is Status.FAIL else r
+            for r in voice_results
+        ]
+    return [check_content(prompts), *voice_results, check_storage(), check_network()]

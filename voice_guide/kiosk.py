@@ -164,14 +164,20 @@ class KeyboardWaiter:
 
 
 def keyboard_station_factory(
-    content: Content, stdin: TextIO, stdout: TextIO, *, idle_timeout: float, notice: str = ""
+    content: Content,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    idle_timeout: float,
+    notice: str = "",
+    speaker: Speaker | None = None,
 ) -> StationFactory:
-    """Stations that use the keyboard only. One reader is shared, so no typed-ahead line is lost between people.
-    ``notice`` (why there is no voice) is shown on every waiting screen."""
+    """Stations that use the keyboard only (``speaker``: also speaking). One reader is shared, so no typed-ahead line
+    is lost between people. ``notice`` (why there is no voice) is shown on every waiting screen."""
     reader = LineReader(stdin)
 
     def build() -> Station:
-        frontend = KeyboardFrontend(content, stdin, stdout, idle_timeout=idle_timeout, reader=reader)
+        frontend = KeyboardFrontend(content, stdin, stdout, idle_timeout=idle_timeout, reader=reader, speaker=speaker)
         return Station(frontend, KeyboardWaiter(content, reader, stdout, notice))
 
     return build
@@ -448,12 +454,14 @@ def voice_station_factory(
     """
     from voice_guide.speech.stack import VoiceSettings, open_voice_parts
 
-    parts = open_voice_parts(settings or VoiceSettings())
+    parts = open_voice_parts(settings or VoiceSettings(), content)
     reader = LineReader(stdin)
 
     def build() -> Station:
         voice = parts.frontend(content, stdout)
-        keyboard = KeyboardFrontend(content, stdin, stdout, idle_timeout=idle_timeout, reader=reader)
+        keyboard = KeyboardFrontend(
+            content, stdin, stdout, idle_timeout=idle_timeout, reader=reader, speaker=parts.speaker
+        )
         fallback_waiter = KeyboardWaiter(content, reader, stdout)
         waiter = VoiceWaiter(
             content, parts.listener, parts.recognizer, parts.speaker, stdout, keys=reader, fallback=fallback_waiter
@@ -486,7 +494,13 @@ def station_factory(
             notice = unavailable_text(content, error) or content.phrase(
                 "kiosk_keyboard_only", reason=f"voice is not available ({error})."
             )
+            from voice_guide.speech.stack import VoiceSettings, open_speech_output
+
+            speaker, speaks, _ = open_speech_output(settings or VoiceSettings(), content)  # speak while they type
             # The waiting screen shows it (after clearing the screen), so nothing more to show once.
-            return keyboard_station_factory(content, stdin, stdout, idle_timeout=idle_timeout, notice=notice), None
+            factory = keyboard_station_factory(
+                content, stdin, stdout, idle_timeout=idle_timeout, notice=notice, speaker=speaker if speaks else None
+            )
+            return factory, None
         return factory, " ".join(notices)
     return keyboard_station_factory(content, stdin, stdout, idle_timeout=idle_timeout), None

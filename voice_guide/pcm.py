@@ -20,6 +20,9 @@ MAX_UTTERANCE = 10.0
 be said at a question takes under 2 s; a person thinking aloud ("hmm, let me think, I'm not sure") under 6 s. Longer
 speech is cut there, so that no input can make a decode run for minutes."""
 
+NO_INPUT_SECONDS = 8.0
+"""Seconds an answer may take to start, live or in a recording, before the turn counts as silent."""
+
 SILENCE_RMS = 30.0
 """int16 RMS below which audio counts as silent (about -61 dBFS): nothing to recognize."""
 

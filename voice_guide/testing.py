@@ -28,6 +28,7 @@ from voice_guide.speech.speaker import RATE_STEP, SpeechSettings, clamp_rate
 
 if TYPE_CHECKING:
     from voice_guide.pcm import Samples
+    from voice_guide.speech.microphone import Completeness
 
 DEVICE_GONE = "<device gone>"
 """A script item that makes the listener fail as an unplugged microphone does."""
@@ -57,7 +58,7 @@ class ScriptedListener:
         self.heard: list[str | None] = []
         """The script items listened to so far."""
 
-    def listen(self) -> Samples | None:
+    def listen(self, complete: Completeness | None = None) -> Samples | None:
         if not self.script:
             raise EOFError
         item = self.script.pop(0)

@@ -99,6 +99,15 @@ the benchmark's tune voices: below 20 dB lay, of what was accepted, 9 of 11 wron
 10 dB babble and white noise are read back too (18 of 22, and all 33)."""
 
 
+QUICK_END = 0.3
+"""Seconds of silence that end an answer which is complete as it is: where a turn usually ends in conversation."""
+
+PREFIX_END = 0.5
+"""Seconds of silence that end a complete answer whose words could still go on into something else ("no" into "no
+idea"), or that rules out a warning sign: a pause this long inside a short phrase is rare, while a hesitation
+("I don't ... know") can be longer, and is then read back ("No: ...") and checked before the result."""
+
+
 class Action(Enum):
     """What the dialog does with what was heard."""
 
@@ -261,6 +270,7 @@ class Understanding:
         self.matcher = matcher or Matcher(content)
         self.settings = settings or UnderstandingSettings()
         self._reassuring = _reassuring_options(content)
+        self._meaning_cache: dict[tuple[Option, ...], dict[str, str | None]] = {}
 
     # ---- turns ---------------------------------------------------------------------------------------------------
 
@@ -387,6 +397,37 @@ class Understanding:
         if doubts:
             return decision(Action.READ_BACK, *doubts)
         return decision(Action.TAKE, Why.CLEAR)
+
+    def end_after(self, transcript: Transcript, turn: Turn) -> float | None:
+        """How long a pause ends the answer heard so far: the end of an answer is decided from what was said.
+
+        None when it is not a complete answer yet (it would be read back or asked again): the microphone then waits
+        for its full end silence (0.7 s), as the person may still be speaking. QUICK_END (0.3 s) when it would be
+        taken as it is. PREFIX_END (0.5 s) when it would be taken but its words begin a longer phrase on offer that
+        means something else ("no" of "no idea", "I don't" of "I don't know"), and, at a warning-sign question, for
+        an answer that rules the warning sign out (a wrong "no" there is the costly mistake)."""
+        decision = self.spoken(transcript, turn)
+        if decision.action is not Action.TAKE or not isinstance(decision.match, OptionMatch | CommandMatch):
+            return None
+        if isinstance(decision.match, OptionMatch) and self._is_reassuring(decision.match.option, turn):
+            return PREFIX_END
+        meaning = _meaning(decision.match)
+        words = transcript.text.split()
+        for phrase, other in self._meanings(turn).items():
+            longer = phrase.split()
+            if len(longer) > len(words) and longer[: len(words)] == words and other != meaning:
+                return PREFIX_END
+        return QUICK_END
+
+    def _meanings(self, turn: Turn) -> dict[str, str | None]:
+        """What each phrase that can be said at ``turn`` means (cached per set of options)."""
+        key = turn.options
+        if key not in self._meaning_cache:
+            self._meaning_cache[key] = {
+                phrase: _meaning(self.matcher.match(phrase, turn.options, allow_digits=False))
+                for phrase in self.phrases(turn)
+            }
+        return self._meaning_cache[key]
 
     def is_reassuring(self, question_id: str, option_id: str) -> bool:
         """Whether ``option_id`` answers warning-sign question ``question_id`` in a way that raises no warning sign

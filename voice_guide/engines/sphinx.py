@@ -15,8 +15,10 @@ Design (measured with espeak-ng voices, see tests/test_sphinx.py and the numbers
   has a higher noise floor, so this changes nothing there.
 - **Out-of-grammar rejection** (an empty transcript, never a forced phrase), in three checks:
   1. *Partial paths.* When no final state of the grammar is reached, pocketsphinx returns the best partial path
-     ("the", "i dont" at a question where "i dont" is not a phrase). Anything that is not exactly one phrase is
-     rejected and reported in ``Transcript.rejected``.
+     ("the", "i dont" at a question where "i dont" is not a phrase, "yes it" when "yes it is" is). When the
+     partial path begins with a whole phrase, that phrase was said, perhaps with an unfinished tail: it is the
+     hypothesis (at a read-back, "yes" was often decoded as the partial "yes it", and the person could not say
+     yes). Anything else that is not exactly one phrase is rejected and reported in ``Transcript.rejected``.
   2. *Posterior.* With ``bestpath`` on, the hypothesis carries its lattice posterior, used as
      ``Transcript.confidence``; below :attr:`SphinxSettings.min_posterior` it is rejected. Measured on 2 questions
      (621 in-grammar utterances by 3 voices, 146 off-topic utterances by 5 voices and coughs): threshold 0 keeps 469
@@ -180,7 +182,14 @@ class PocketsphinxRecognizer:
             1000 * (time.perf_counter() - started),
         )
         if text not in spelled:
-            return Transcript("", confidence=None, rejected=text)
+            words = text.split()
+            whole = next(
+                (" ".join(words[:k]) for k in range(len(words) - 1, 0, -1) if " ".join(words[:k]) in spelled), None
+            )
+            if whole is None:
+                return Transcript("", confidence=None, rejected=text)
+            logger.debug("pocketsphinx: partial path %r taken as the whole phrase %r at its start", text, whole)
+            text = whole
         if posterior < self.settings.min_posterior:
             return Transcript("", confidence=posterior, rejected=spelled[text])
         heard = levels(audio)

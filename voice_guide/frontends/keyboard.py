@@ -14,18 +14,25 @@ read again; what is echoed has its control characters replaced, so typed escape 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import select
 import time
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Event, Mode
+from voice_guide.errors import AudioError, SpeechError
 from voice_guide.matcher import MAX_ANSWER_CHARS
-from voice_guide.render import printed_lines
+from voice_guide.render import printed_lines, spoken_text
 from voice_guide.session import Heard, Unheard
+
+if TYPE_CHECKING:
+    from voice_guide.speech.speaker import Speaker
+
+log = logging.getLogger(__name__)
 
 PROMPT = "Your answer: "
 
@@ -137,7 +144,8 @@ class KeyboardFrontend:
 
     ``idle_timeout`` (seconds, None for no limit) makes a read that waits longer a silent turn
     (``Unheard.SILENCE``), for the kiosk's idle watch. ``reader`` lets several front ends share one
-    :class:`LineReader` (the kiosk's, so that no typed-ahead line is lost between people).
+    :class:`LineReader` (the kiosk's, so that no typed-ahead line is lost between people). ``speaker`` (optional)
+    also speaks what is shown: after a microphone fallback the guide keeps talking while the person types.
     """
 
     mode = Mode.KEYBOARD
@@ -151,6 +159,7 @@ class KeyboardFrontend:
         echo: bool | None = None,
         idle_timeout: float | None = None,
         reader: LineReader | None = None,
+        speaker: Speaker | None = None,
     ) -> None:
         self.content = content
         self.stdout = stdout
@@ -158,12 +167,24 @@ class KeyboardFrontend:
         self.echo = (not stdin.isatty()) if echo is None else echo
         """Echo what was read (when input is piped, it does not appear on screen otherwise)."""
         self.idle_timeout = idle_timeout
+        self.speaker = speaker
+        """Also speaks what is shown (None: print only)."""
 
     def show(self, events: Sequence[Event]) -> None:
         for event in events:
             for line in printed_lines(self.content, event):
                 print(line, file=self.stdout)
         self.stdout.flush()
+        self._say(" ".join(text for text in (spoken_text(self.content, event) for event in events) if text))
+
+    def _say(self, text: str) -> None:
+        """Speak ``text`` when there is a speaker; a failure is logged only (everything is on screen anyway)."""
+        if self.speaker is None or not text:
+            return
+        try:
+            self.speaker.say(text)
+        except (AudioError, SpeechError) as error:
+            log.warning("could not speak at the keyboard: %s", error)
 
     def listen(self, dialog: Dialog) -> Heard:
         while True:
@@ -183,3 +204,4 @@ class KeyboardFrontend:
 
     def notice(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
+        self._say(text)

@@ -65,6 +65,7 @@ from voice_guide.session import Heard, Recognized, Unheard
 if TYPE_CHECKING:
     from voice_guide.frontends.voice import VoiceFrontend
     from voice_guide.kiosk import StationFactory
+    from voice_guide.speech.microphone import Completeness
     from voice_guide.speech.stack import VoiceParts, VoiceSettings
 
 log = logging.getLogger(__name__)
@@ -223,11 +224,11 @@ class ScreenFrontend:
         class Signalling:
             """The voice front end's listener, telling the screen when it listens and when it thinks."""
 
-            def listen(self) -> Any:
+            def listen(self, complete: Completeness | None = None) -> Any:
                 if cancelled.is_set():
                     return None
                 ui.set_status(Indicator.LISTENING)
-                samples = listener.listen()
+                samples = listener.listen(complete)
                 if not cancelled.is_set():
                     ui.set_status(Indicator.THINKING)
                 return samples

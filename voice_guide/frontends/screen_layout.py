@@ -592,6 +592,8 @@ FITS = (
     (0.7, 0.0),
     (0.6, 0.0),
     (0.5, 0.0),
+    (0.45, 0.0),
+    (0.4, 0.0),
 )
 """(question/answer shrink, message shrink) tried in turn until a page fits: the welcome and other messages give
 way first (0 means MIN_TEXT), the question last. If even the last does not fit, the messages that are neither a
@@ -867,8 +869,9 @@ def _result_frame(
                 stack.y += side + gap
             _banner(stack, view.assessment, content, size, scale, compact=True, slim=True)  # type: ignore[arg-type]
             stack.text(words.summary_intro, body_size, bold=True, role="summary")
-            if pages > 1:
-                stack.text(left, _px("control", size, scale), colour=theme.muted, role="page")
+            label = _px("control", size, scale)
+            if pages > 1 and stack.y + fonts.line_height(label, False) <= bar:  # else the page buttons say it
+                stack.text(left, label, colour=theme.muted, role="page")
             return [*stack.items, *bottom], bar, bar
         return [*stack.items, *bottom], stack.y, bar
 

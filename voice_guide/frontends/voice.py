@@ -20,9 +20,10 @@ from voice_guide.engines.base import Recognizer, Transcript
 from voice_guide.errors import AudioError, SpeechError
 from voice_guide.render import printed_lines, spoken_text
 from voice_guide.session import Heard, Recognized, Unheard
-from voice_guide.speech.speaker import SilentSpeaker, Speaker
+from voice_guide.speech.speaker import Speaker
 
 if TYPE_CHECKING:
+    from voice_guide.pcm import Samples
     from voice_guide.speech.microphone import Listener
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ class VoiceFrontend:
     """Plays the "listening" ("start") and "done listening" ("stop") tones."""
     turns: list[Turn] = field(default_factory=list)
     mode: Mode = Mode.VOICE
+    speech_failed: bool = False
+    """The last prompt could not be spoken (the person has been told; the next prompt tries again)."""
+    quick_end: bool = True
+    """End an answer at a short pause when it is already complete (see EndpointSettings.quick_silence)."""
 
     def show(self, events: Sequence[Event]) -> None:
         words = []
@@ -77,27 +82,41 @@ class VoiceFrontend:
             self.cue = None
 
     def _say(self, text: str) -> None:
-        """Speak; if speaking stops working mid-session, say so once and carry on showing the words."""
+        """Speak; when it fails, say so once (the words are shown anyway) and try again with the next prompt.
+
+        A slow moment never switches speech off: the player rides out a busy CPU, and a device that is gone fails
+        only this prompt.
+        """
         try:
             self.speaker.say(text)
         except (AudioError, SpeechError) as error:
             log.warning("speech output failed: %s", error)
-            self.speaker = SilentSpeaker()
-            self.cue = None
-            if self.out is not None:
+            if self.out is not None and not self.speech_failed:
                 print(self.content.phrase("speech_failed", reason=str(error)), file=self.out, flush=True)
+            self.speech_failed = True
+        else:
+            self.speech_failed = False
 
     def listen(self, dialog: Dialog) -> Heard:
+        turn, phrases = dialog.turn, dialog.phrases()
+        heard: dict[int, Transcript] = {}
+
+        def complete(samples: Samples) -> float | None:
+            """At a short pause: after how much silence is this a whole answer? (Its transcript is kept.)"""
+            transcript = self.recognizer.recognize(samples, phrases)
+            heard[len(samples)] = transcript
+            return dialog.understanding.end_after(transcript, turn)
+
         self._cue("start")
         try:
-            samples = self.listener.listen()
+            samples = self.listener.listen(complete if self.quick_end else None)
         except EOFError:
             return None
         finally:
             self._cue("stop")
         if samples is None:
             return Unheard.SILENCE
-        transcript = self.recognizer.recognize(samples, dialog.phrases())
+        transcript = heard.get(len(samples)) or self.recognizer.recognize(samples, phrases)
         self.turns.append(Turn(transcript, dialog.question.id if dialog.question else None))
         if self.out is not None:
             print(f"(heard: {transcript.text or '...'})", file=self.out, flush=True)

@@ -17,7 +17,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from voice_guide.errors import AudioError
-from voice_guide.pcm import MAX_UTTERANCE, SAMPLE_RATE
+from voice_guide.pcm import MAX_UTTERANCE, NO_INPUT_SECONDS, SAMPLE_RATE
 from voice_guide.speech.devices import Device, check_device, import_sounddevice, with_device_refresh
 from voice_guide.speech.endpoint import (
     BLOCK_SAMPLES,
@@ -173,15 +173,18 @@ class Microphone:
 
     def listen(
         self,
-        no_input_timeout: float | None = 8.0,
+        no_input_timeout: float | None = NO_INPUT_SECONDS,
         max_utterance: float = MAX_UTTERANCE,
         cancelled: threading.Event | None = None,
+        complete: Completeness | None = None,
     ) -> Utterance | None:
         """Wait for one utterance and return it; None if no speech starts within ``no_input_timeout`` seconds, or
         as soon as ``cancelled`` is set (another thread: the person answered on the touch screen instead).
 
-        Audio captured before the call is dropped. The utterance ends after ``settings.end_silence`` of silence; one
-        longer than ``max_utterance`` seconds is cut there and flagged ``truncated``. AudioError if the device fails.
+        Audio captured before the call is dropped. The utterance ends after ``settings.end_silence`` of silence, or
+        sooner when ``complete``, asked after ``settings.quick_silence``, says the speech so far is a complete answer
+        (after the silence it returns); one longer than ``max_utterance`` seconds is cut there and flagged
+        ``truncated``. AudioError if the device fails.
         """
         if self._stream is None:
             raise AudioError("the microphone is not open")
@@ -191,56 +194,83 @@ class Microphone:
         frames: list[bytes] = []
         first = 0  # frame index of frames[0]
         pending = b""
+        checked = False  # whether the current pause was already checked for a complete answer
+        enough: float | None = None  # the pause after which the answer checked is complete (None: not complete)
+        held: Utterance | None = None  # that answer
         last_block_at = time.monotonic()
-        while True:
-            if cancelled is not None and cancelled.is_set():
-                log.debug("listening cancelled")
-                return None
-            block = self._next_block(last_block_at)
-            if block is None:
-                continue
-            data, last_block_at, status = block
-            if status:
-                log.warning("microphone: %s", status)
-            pending += data
-            while len(pending) >= BLOCK_SAMPLES * 2:
-                frame, pending = pending[: BLOCK_SAMPLES * 2], pending[BLOCK_SAMPLES * 2 :]
-                frames.append(frame)
-                done = tracker.push(frame)
-                truncated = False
-                if done is None and tracker.start is not None and tracker.now - tracker.start >= max_utterance:
-                    done, truncated = (tracker.start, tracker.now), True
-                if done is not None:
-                    start, end = done
-                    audio = np.frombuffer(b"".join(frames), dtype="<i2").astype(np.int16)
-                    offset = first * BLOCK_SECONDS
-                    samples = cut(audio, start - offset, end - offset, self.settings.pre_roll)
-                    delay = (tracker.now - end) + (time.monotonic() - last_block_at)
-                    log.debug(
-                        "utterance: %.2f s at %.2f s, truncated=%s, end delay %.2f s",
-                        len(samples) / SAMPLE_RATE,
-                        start,
-                        truncated,
-                        delay,
-                    )
-                    return Utterance(samples, start, truncated, delay)
-                if tracker.start is None:
-                    if no_input_timeout is not None and tracker.now >= no_input_timeout:
-                        log.debug("no speech within %.1f s", no_input_timeout)
-                        return None
-                    if len(frames) > 2 * keep:  # nothing to keep but the recent pre-roll
-                        first += len(frames) - keep
-                        del frames[: len(frames) - keep]
+
+        def utterance(start: float, end: float, truncated: bool) -> Utterance:
+            audio = np.frombuffer(b"".join(frames), dtype="<i2").astype(np.int16)
+            offset = first * BLOCK_SECONDS
+            samples = cut(audio, start - offset, end - offset, self.settings.pre_roll)
+            delay = (tracker.now - end) + (time.monotonic() - last_block_at)
+            log.debug(
+                "utterance: %.2f s at %.2f s, truncated=%s, end delay %.2f s",
+                len(samples) / SAMPLE_RATE,
+                start,
+                truncated,
+                delay,
+            )
+            return Utterance(samples, start, truncated, delay)
+
+        try:
+            while True:
+                if cancelled is not None and cancelled.is_set():
+                    log.debug("listening cancelled")
+                    return None
+                block = self._next_block(last_block_at)
+                if block is None:
+                    continue
+                data, last_block_at, status = block
+                if status:
+                    log.warning("microphone: %s", status)
+                pending += data
+                while len(pending) >= BLOCK_SAMPLES * 2:
+                    frame, pending = pending[: BLOCK_SAMPLES * 2], pending[BLOCK_SAMPLES * 2 :]
+                    frames.append(frame)
+                    done = tracker.push(frame)
+                    truncated = False
+                    if done is None and tracker.start is not None and tracker.now - tracker.start >= max_utterance:
+                        done, truncated = (tracker.start, tracker.now), True
+                    if done is not None:
+                        return utterance(*done, truncated)
+                    pause = tracker.pause
+                    if pause is None:
+                        checked, enough, held = False, None, None
+                    elif complete is not None and not checked and pause >= self.settings.quick_silence:
+                        checked = True
+                        so_far = tracker.so_far()
+                        if so_far is not None:
+                            held = utterance(*so_far, False)
+                            enough = complete(held.samples)
+                    if held is not None and enough is not None and pause is not None and pause >= enough:
+                        tracker.close()
+                        return held
+                    if tracker.start is None:
+                        if no_input_timeout is not None and tracker.now >= no_input_timeout:
+                            log.debug("no speech within %.1f s", no_input_timeout)
+                            return None
+                        if len(frames) > 2 * keep:  # nothing to keep but the recent pre-roll
+                            first += len(frames) - keep
+                            del frames[: len(frames) - keep]
+        finally:
+            tracker.release()
 
 
 # ------------------------------------------------------------------------------------------------- listeners
 
 
+Completeness = Callable[["Samples"], float | None]
+"""Asked at a short pause: after how many seconds of silence the speech so far is a complete answer (None: it is
+not one yet; the answer then ends after the full end silence, or goes on)."""
+
+
 class Listener(Protocol):
     """Where utterances come from."""
 
-    def listen(self) -> Samples | None:
-        """One utterance (16 kHz mono int16); None when nobody spoke in time.
+    def listen(self, complete: Completeness | None = None) -> Samples | None:
+        """One utterance (16 kHz mono int16); None when nobody spoke in time. ``complete``, where the listener can
+        use it (the live microphone), lets a complete answer end at a short pause.
 
         Raises EOFError when there is no more input, and VoiceGuideError (AudioError) when the device fails.
         """
@@ -258,7 +288,7 @@ class WavFileListener:
         self._paths = list(paths)
         self.max_utterance = max_utterance
 
-    def listen(self) -> Samples | None:
+    def listen(self, complete: Completeness | None = None) -> Samples | None:
         if not self._paths:
             raise EOFError
         path = self._paths.pop(0)
@@ -275,7 +305,7 @@ class MicrophoneListener:
     """The live microphone. The input stream is opened only while listening, never while the guide speaks."""
 
     def __init__(
-        self, device: Device = None, no_input_timeout: float = 8.0, max_utterance: float = MAX_UTTERANCE
+        self, device: Device = None, no_input_timeout: float = NO_INPUT_SECONDS, max_utterance: float = MAX_UTTERANCE
     ) -> None:
         self.device = device
         """The input device (None = the system default)."""
@@ -289,10 +319,10 @@ class MicrophoneListener:
         """End a listen() in progress (from another thread): it returns None within about 0.1 s."""
         self._cancelled.set()
 
-    def listen(self) -> Samples | None:
+    def listen(self, complete: Completeness | None = None) -> Samples | None:
         self._cancelled.clear()
         with Microphone(self.device) as microphone:
-            utterance = microphone.listen(self.no_input_timeout, self.max_utterance, self._cancelled)
+            utterance = microphone.listen(self.no_input_timeout, self.max_utterance, self._cancelled, complete)
         if utterance is None:
             return None
         if utterance.truncated:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from voice_guide.errors import AudioError
-from voice_guide.pcm import MAX_UTTERANCE
+from voice_guide.pcm import MAX_UTTERANCE, NO_INPUT_SECONDS
 from voice_guide.understand import CONFIRM_BELOW, UnderstandingSettings
 
 if TYPE_CHECKING:
@@ -41,10 +41,12 @@ class VoiceSettings:
     volume: float = 1.0
     """Speech volume, 0..1."""
     voice: str | None = None
-    """A pyttsx3/espeak-ng voice name or id (None: the default voice)."""
+    """An espeak-ng voice name, identifier or language (None: the default voice)."""
+    tts: str = "espeak"
+    """Speech output: "espeak" (espeak-ng) or "piper" (Piper neural speech, the piper extra; espeak-ng when absent)."""
     tones: bool = True
     """Play the short "listening" / "done listening" tones."""
-    no_input_timeout: float = 8.0
+    no_input_timeout: float = NO_INPUT_SECONDS
     """Seconds to wait for speech to start before saying "I didn't hear anything"."""
     max_utterance: float = MAX_UTTERANCE
     """Seconds after which a long answer is cut (the end of an answer is otherwise decided by silence)."""
@@ -82,14 +84,30 @@ class VoiceParts:
         )
 
 
-def open_voice_parts(settings: VoiceSettings) -> VoiceParts:
+def open_speech_output(settings: VoiceSettings, content: Content | None = None) -> tuple[Speaker, bool, list[str]]:
+    """The speaker ``settings`` ask for; whether it really speaks; and notices to give once.
+
+    When nothing can speak (no speaker, no synthesizer) the speaker is a SilentSpeaker, since every front end also
+    shows the words. Notices are ``content``'s plain phrases (no_speaker, no_synthesizer, piper_unavailable), or
+    the technical detail when no content is given; the detail is always logged.
+    """
+    from voice_guide.speech.speaker import SilentSpeaker, SpeechSettings, open_speaker
+
+    speech = SpeechSettings(rate=settings.rate, volume=settings.volume, voice=settings.voice, tts=settings.tts)
+    opened = open_speaker(speech, settings.output_device)
+    notices = [content.phrase(n.key) if content is not None else n.detail for n in opened.notices]
+    if not opened.speaks:
+        return SilentSpeaker(speech), False, notices
+    return opened.speaker, True, notices
+
+
+def open_voice_parts(settings: VoiceSettings, content: Content | None = None) -> VoiceParts:
     """Load the recognizer, check the microphone, and set up speech output (or silence, saying why).
 
     Raises VoiceGuideError (RecognizerError, AudioError) when voice cannot be used at all: the caller falls back
-    to the keyboard.
+    to the keyboard (and can still speak with :func:`open_speech_output`). ``content`` words the notices.
     """
-    from voice_guide.engines.loader import describe, load_recognizer
-    from voice_guide.speech.speaker import SilentSpeaker, SpeechSettings, open_speaker
+    from voice_guide.engines.loader import auto_choice, describe, load_recognizer
 
     try:
         from voice_guide.speech.microphone import Microphone, MicrophoneListener
@@ -104,20 +122,17 @@ def open_voice_parts(settings: VoiceSettings) -> VoiceParts:
         pass  # AudioError now, in one clear line, when there is no usable microphone
     recognizer = load_recognizer(settings.engine, settings.model)
     notices = [f"Listening with {describe(recognizer)}."]
-    speaker: Speaker
-    speaker, reason = open_speaker(
-        SpeechSettings(rate=settings.rate, volume=settings.volume, voice=settings.voice), settings.output_device
-    )
+    if settings.engine == "auto" and auto_choice():
+        notices.append(f"(--engine auto chose {auto_choice()}.)")
+    speaker, speaks, speech_notices = open_speech_output(settings, content)
+    notices += speech_notices
     cue: Callable[[str], None] | None = None
-    if reason is not None:
-        notices.append(reason)
-        speaker = SilentSpeaker()
-    elif settings.tones:
+    if speaks and settings.tones:
         cue = ToneCue(settings.output_device)
     return VoiceParts(recognizer, listener, speaker, cue, notices)
 
 
 def open_voice(content: Content, settings: VoiceSettings, out: TextIO) -> tuple[VoiceFrontend, list[str]]:
     """The live voice front end, and notices to give once (see :func:`open_voice_parts`)."""
-    parts = open_voice_parts(settings)
+    parts = open_voice_parts(settings, content)
     return parts.frontend(content, out), parts.notices
