@@ -1,9 +1,9 @@
 """Spoken kiosk sessions with the real voice stack, as a program, for fault tests that run it in a changed world.
 
-    python tests/fault_session.py BOOK.json SEED PEOPLE
+    python tests/fault_session.py BOOK.json SEED[,SEED...]
 
 Builds the voice stack once as the kiosk does (``open_voice_parts``: the microphone checked, pocketsphinx loaded,
-speech output through the default audio output), then serves PEOPLE scripted people (seeds SEED, SEED + 1, ...),
+speech output through the default audio output), then serves one scripted person per seed, in order,
 each answering by voice from the WAV files listed in BOOK.json (see tests/spoken_session.py's Phrasebook), with the
 guide speaking every prompt. Prints one JSON line: sessions completed and faulted, how many people were understood
 exactly, the notices the voice stack gave, and whether speaking stopped working in any session.
@@ -33,12 +33,13 @@ class Now:
         return True
 
 
-def main(book: Path, seed: int, people: int) -> None:
+def main(book: Path, seeds: list[int]) -> None:
     mapping = json.loads(book.read_text(encoding="utf-8"))
     content = load_content()
     parts = open_voice_parts(SETTINGS)
     shown = io.StringIO()
-    persons = [scripted_person(content, rng(seed + i)) for i in range(people)]
+    persons = [scripted_person(content, rng(seed)) for seed in seeds]
+    people = len(persons)
     logs: list[SessionLog] = []
 
     def build() -> Station:
@@ -65,4 +66,4 @@ def main(book: Path, seed: int, people: int) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    main(Path(sys.argv[1]), [int(seed) for seed in sys.argv[2].split(",")])

@@ -536,7 +536,8 @@ def _run_screen(content: Content, args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from voice_guide.doctor import Status, run_checks
 
-    results = run_checks(args.prompts, keyboard_only=bool(args.keyboard or args.doctor_keyboard))
+    keyboard_only = bool(args.keyboard or args.doctor_keyboard)
+    results = run_checks(args.prompts, keyboard_only=keyboard_only, voice=voice_settings(args))
     for result in results:
         print(result.line())
     failed = sum(r.status is Status.FAIL for r in results)
