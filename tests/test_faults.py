@@ -334,6 +334,34 @@ def test_ctrl_c_while_the_voice_kiosk_speaks_clears_the_session_and_it_waits_aga
     assert "Traceback" not in err
 
 
+@pytest.mark.audio
+def test_a_signal_during_in_memory_synthesis_is_not_lost(content: Content) -> None:
+    """espeak-ng synthesizes on the caller's thread and calls back into Python for each buffer, so a signal handler
+    often runs inside that ctypes callback, where an exception used to be printed and dropped: a SIGTERM to the
+    kiosk while it synthesized "Say start ..." was lost and the kiosk kept waiting (found by the test above). The
+    handler's exception must come out of synthesize(), and the next synthesis must work."""
+    from voice_guide.speech.speaker import EspeakSpeaker
+
+    class StopError(Exception):
+        pass
+
+    def stop(signum: int, frame: object) -> None:
+        raise StopError
+
+    speaker = EspeakSpeaker(player=None)
+    text = " ".join(q.text for q in content.questions)  # a minute of speech: many callbacks
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.02)
+        with pytest.raises(StopError):
+            speaker.synthesize(text)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    samples, rate = speaker.synthesize("Say start to begin.")
+    assert len(samples) > rate // 2 and int(np.abs(samples).max()) > 1000
+
+
 # ---- the sound server dying ---------------------------------------------------------------------------------------
 
 
