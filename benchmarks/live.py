@@ -6,7 +6,8 @@ A private PulseAudio server gives a real-time virtual microphone (a pipe source)
 the live tests (tests/pulse.py). The real voice stack runs: the microphone with its endpointer, the recognizer, the
 understanding step, the dialog, speech output (espeak-ng through the guide's own speaker) played to the null sink.
 Only the person is synthetic: espeak-ng speaking, into the virtual microphone, what a person with the given answers
-would say at each turn (the answer; "yes" or "no" to a read-back, as is true; "no" to a command they did not give).
+would say at each turn (the answer, said another way each time the same question is asked again: its text, its
+synonyms, its place in the list; "yes" or "no" to a read-back, as is true; "no" to a command they did not give).
 
 Printed: the talk time of the whole consultation (from the first word to the end of the result), the number of
 turns and read-backs (and wrong ones), whether the result has the expected urgency, and per turn the gap from the end
@@ -91,6 +92,8 @@ class Person:
         self.dialog = dialog
         self.answers = answers
         self.line = line
+        self.tries: dict[str, int] = {}
+        """How many times each question has been answered (asked again, the person rephrases)."""
 
     def _option_for(self, question: Question) -> str:
         wanted = self.answers.get(question.id)
@@ -116,7 +119,15 @@ class Person:
             right = dialog.pending.id == intended.id
             self.line.wrong_read_backs += not right
             return "yes" if right else "no"
-        return intended.text.lower()
+        # Asked the same question again, a person says it another way: the option's text, then its synonyms, then
+        # its place in the list ("the second one"), then round again.
+        ways = [intended.text.lower(), *intended.synonyms]
+        place = question.options.index(intended)
+        if place < len(self.content.ordinals):
+            ways += list(self.content.ordinals[place][:2])
+        key = question.id
+        self.tries[key] = self.tries.get(key, -1) + 1
+        return ways[self.tries[key] % len(ways)]
 
     def listen(self, complete: Completeness | None = None) -> Samples | None:
         words = self.what_to_say()

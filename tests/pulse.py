@@ -176,6 +176,8 @@ class PulseServer:
         self._feeder: threading.Thread | None = None
         self.mic_module = ""
         self.sink_module = ""
+        self.killed = False
+        """The test killed the server on purpose (:meth:`kill`): its exit is then no failure."""
 
     # -- control -------------------------------------------------------------------------------------------------
 
@@ -219,6 +221,12 @@ class PulseServer:
         self.pactl("set-default-sink", "nullsink")
         self._feeder = threading.Thread(target=self._feed_loop, name="pulse-feeder", daemon=True)
         self._feeder.start()
+
+    def kill(self) -> None:
+        """Kill the sound server now (SIGKILL), as a crashing PulseAudio or PipeWire would die."""
+        self.killed = True
+        self.process.kill()
+        self.process.wait(10)
 
     def close(self) -> None:
         self._closing.set()
@@ -344,7 +352,7 @@ def pulse_server() -> Iterator[PulseServer]:
         with _client_env(server.client_env):
             yield server
         # Under a pytest fixture this runs at teardown even when the test failed, so the reason is always shown.
-        if server.process.poll() is not None:
+        if server.process.poll() is not None and not server.killed:
             # A test that failed because the sound server went away must say so, with the server's own last words.
             pytest.fail(f"pulseaudio exited with {server.process.returncode} during the test:\n{server.log_text()}")
     finally:

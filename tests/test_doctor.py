@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import textwrap
@@ -162,6 +163,68 @@ def test_storage_and_network_are_not_needed() -> None:
     assert doctor.check_network().status is Status.PASS
 
 
+def test_storage_passes_and_says_so_when_there_is_no_writable_temporary_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Truthful: the guide needs none (test_faults' spoken sessions with no writable disk prove it), and the detail
+    says this machine has none rather than naming one."""
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    result = doctor.check_storage()
+    assert result.status is Status.PASS
+    assert result.detail.endswith("(read-only is fine; no writable temporary directory here)")
+
+
+def unix_socket(path: Path, *, listening: bool) -> socket.socket:
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    if listening:
+        server.listen(1)
+    return server
+
+
+def test_no_sound_server_configured_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PULSE_SERVER", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setattr(doctor, "Path", lambda p: tmp_path / "none" / str(p).lstrip("/"))  # no /run/pulse either
+    result = doctor.check_sound_server()
+    assert result == Check(
+        "sound server", Status.PASS, "none configured or running: the ALSA devices are used directly"
+    )
+
+
+def test_a_sound_server_that_answers_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pulse").mkdir()
+    with unix_socket(tmp_path / "pulse" / "native", listening=True):
+        monkeypatch.delenv("PULSE_SERVER", raising=False)
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+        result = doctor.check_sound_server()
+    assert result == Check("sound server", Status.PASS, f"answering at {tmp_path / 'pulse' / 'native'}")
+
+
+def test_a_sound_server_that_died_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its socket is left behind (as when PulseAudio is killed) but nothing accepts on it."""
+    with unix_socket(tmp_path / "native", listening=False):
+        monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'native'}")
+        result = doctor.check_sound_server()
+    assert result.status is Status.FAIL
+    assert result.detail.startswith(f"the sound server at PULSE_SERVER=unix:{tmp_path / 'native'} does not answer (")
+    assert "restart" in result.detail
+
+
+def test_the_model_check_loads_what_the_guide_would_and_fails_as_it_would(tmp_path: Path) -> None:
+    from voice_guide.engines.loader import load_recognizer
+    from voice_guide.errors import RecognizerError
+    from voice_guide.speech.stack import VoiceSettings
+
+    missing = VoiceSettings(engine="vosk", model=tmp_path / "no-model")
+    result = doctor.check_model(missing)
+    with pytest.raises(RecognizerError) as raised:
+        load_recognizer("vosk", tmp_path / "no-model")
+    assert result == Check("model", Status.FAIL, f"{raised.value} (the guide would fall back to the keyboard)")
+    sphinx = doctor.check_model(VoiceSettings(engine="pocketsphinx"))
+    assert sphinx == Check("model", Status.PASS, "pocketsphinx (bundled English model)")
+
+
 def test_keyboard_only_turns_audio_failures_into_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice([], {}))
     results = {r.name: r for r in doctor.run_checks(keyboard_only=True)}
@@ -190,6 +253,10 @@ def test_cli_doctor_prints_one_line_per_check(run_cli: RunCli) -> None:
         "speech output",
         "recognizer",
         "vosk model",
+        "sound server",
+        "microphone",
+        "speaker",
+        "model",
         "storage",
         "network",
     ]

@@ -131,7 +131,7 @@ class TypingPerson:
     def isatty(self) -> bool:
         return False
 
-    def readline(self) -> str:
+    def readline(self, size: int = -1) -> str:  # (LineReader asks for at most MAX_LINE_BYTES + 1)
         question = self.dialog.question
         if self.dialog.state is State.RESULT or question is None:
             return "quit\n"

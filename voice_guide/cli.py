@@ -8,22 +8,31 @@
     voice-guide models list | fetch [NAME]         speech models known, and downloading one (the only network use)
 
 Exit codes: 0 done; 1 input ended or stopped before the result; 2 bad usage or bad input; 3 content broken;
-4 a model download failed; 130 interrupted (Ctrl-C) or terminated.
+4 a model download failed; 130 interrupted (Ctrl-C), terminated (SIGTERM) or hung up (SIGHUP).
+
+Signals: SIGINT always interrupts (its default handler is restored at start, since a guide started in the
+background by a shell inherits SIGINT ignored); SIGTERM and SIGHUP stop the guide the same way, saying so, except
+that a SIGHUP ignored on purpose (``nohup``) stays ignored. The kiosk handles them itself (voice_guide.kiosk).
+Output that the terminal's encoding cannot show is replaced, never a crash.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO, cast
 
 from voice_guide import __version__
+from voice_guide.answers import read_answers
 from voice_guide.content import Condition, Content, load_content
 from voice_guide.dialog import Dialog, Mode
 from voice_guide.engines.base import Recognizer
@@ -147,6 +156,12 @@ def voice_settings(args: argparse.Namespace) -> VoiceSettings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with _signals_taken():
+        _replace_unencodable_output()
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -176,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        print("\n" + content.phrase("interrupted"), file=sys.stderr)
+        with contextlib.suppress(OSError):  # after a hang-up the terminal may be gone
+            print("\n" + content.phrase("interrupted"), file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except VoiceGuideError as error:
         print(f"voice-guide: {error}", file=sys.stderr)
@@ -234,26 +250,19 @@ def _questions(content: Content, *, as_json: bool, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _read_answers(file: str) -> dict[str, str]:
-    try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except OSError as error:
-        raise AnswersError(f"cannot read {file}: {error.strerror}") from None
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise AnswersError(f"answers are not valid JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise AnswersError("answers must be a JSON object of question id -> option id")
-    for key, value in data.items():
-        if not isinstance(value, str):
-            raise AnswersError(f"the answer to {key!r} must be an option id (a string), not {json.dumps(value)}")
-    return data
+def _stdin_bytes() -> BinaryIO | None:
+    """Standard input as bytes (a text stream without a binary buffer, as in tests, is encoded as UTF-8)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return cast(BinaryIO, buffer)
+    if sys.stdin is None:
+        return None
+    return io.BytesIO(sys.stdin.read().encode("utf-8", errors="surrogateescape"))
 
 
 def _assess(content: Content, file: str) -> int:
     try:
-        answers = _read_answers(file)
+        answers = read_answers(file, _stdin_bytes() if file == "-" else None)
         check_answers(content, answers)
     except AnswersError as error:
         print(f"voice-guide assess: {error}", file=sys.stderr)
@@ -268,8 +277,33 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+@contextlib.contextmanager
+def _signals_taken() -> Iterator[None]:
+    """SIGINT interrupts even when inherited ignored (a background start); SIGTERM and SIGHUP stop the guide as
+    SIGINT does, saying so (exit 130), unless SIGHUP is ignored on purpose (nohup). The handlers before are put
+    back afterwards (for callers of :func:`main` in process). Only the main thread can take signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted: dict[int, Any] = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: _terminate}
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        wanted[signal.SIGHUP] = _terminate
+    previous = {signum: signal.signal(signum, handler) for signum, handler in wanted.items()}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _replace_unencodable_output() -> None:
+    """Characters the terminal's encoding cannot show (a Latin-1 locale, a typed U+FFFD) become "?", not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors in ("strict", "surrogateescape"):
+            stream.reconfigure(errors="replace")
+
+
 def _run(content: Content, args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _terminate)
     if args.screen:
         return _run_screen(content, args)
     keyboard = KeyboardFrontend(content, sys.stdin, sys.stdout)
@@ -438,6 +472,11 @@ def _kiosk(content: Content, args: argparse.Namespace) -> int:
             print(file=sys.stdout, flush=True)
             print(f"voice-guide kiosk: {content.phrase('kiosk_stopped')}", file=sys.stderr)
             return EXIT_OK
+        except KeyboardInterrupt:  # while waiting for a person (in a session it only ends that session)
+            with contextlib.suppress(OSError):
+                print(file=sys.stdout, flush=True)
+                print(f"voice-guide kiosk: {content.phrase('kiosk_stopped')}", file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
         except KioskFailedError as error:
             print(f"voice-guide kiosk: {error}", file=sys.stderr)
             return EXIT_UNFINISHED
@@ -497,7 +536,8 @@ def _run_screen(content: Content, args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from voice_guide.doctor import Status, run_checks
 
-    results = run_checks(args.prompts, keyboard_only=bool(args.keyboard or args.doctor_keyboard))
+    keyboard_only = bool(args.keyboard or args.doctor_keyboard)
+    results = run_checks(args.prompts, keyboard_only=keyboard_only, voice=voice_settings(args))
     for result in results:
         print(result.line())
     failed = sum(r.status is Status.FAIL for r in results)

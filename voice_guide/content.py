@@ -174,6 +174,8 @@ PHRASE_FIELDS: Mapping[str, frozenset[str]] = {
     "screen_start": frozenset(),
     "screen_ready": frozenset(),
     "screen_no_voice": frozenset({"reason"}),
+    # bad input (voice_guide/frontends/keyboard.py)
+    "too_long": frozenset({"limit"}),
 }
 """Every phrase the code speaks, with the placeholders each may use."""
 

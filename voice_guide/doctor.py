@@ -6,23 +6,34 @@ traceback. The command prints one line per check and exits non-zero when any che
 model, when pocketsphinx's bundled model works) does not fail the kiosk.
 
 Checks: content, audio input, audio output, speech output (never PASS without an audio output), recognizer
-(pocketsphinx), vosk model, storage (the guide writes nothing, not even temporary files, so a read-only disk is fine)
-and network (not needed).
+(pocketsphinx), vosk model, then what the guide itself does when it starts by voice, with the same options: the sound
+server (a PulseAudio or PipeWire server that is configured must answer), the microphone (opened as the guide opens it),
+the speaker (a moment of silence played through it), the model (the recognizer the guide would load, ``--engine`` and
+``--model`` included); storage (the guide writes nothing, not even temporary files, so a read-only or full disk, or no
+temporary directory at all, is fine: the detail says whether this machine has one, for information) and network (not
+needed). When any of the guide's own steps fails, the guide would fall back to the keyboard or to silence: the doctor
+FAILs, so that a kiosk that would not listen or speak is never reported healthy.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import socket
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voice_guide.content import load_content
-from voice_guide.errors import ContentError
+from voice_guide.errors import ContentError, VoiceGuideError
+
+if TYPE_CHECKING:
+    from voice_guide.speech.stack import VoiceSettings
 
 
 class Status(Enum):
@@ -193,12 +204,17 @@ def check_vosk_model(models_dir: Path | None = None) -> Check:
 
 
 def check_storage() -> Check:
-    """Nothing to check: the guide writes nothing (speech too is synthesized in memory), so a read-only or full disk,
-    or no temporary directory at all, does not stop it."""
+    """Not needed: the guide writes nothing (speech too is synthesized in memory), so a read-only or full disk, or no
+    temporary directory at all, does not stop it (tests/test_faults.py runs spoken sessions with none). The detail
+    also says whether this machine has a writable temporary directory, for information only: nothing is written to
+    find out (the candidates are only checked for write permission)."""
+    candidates = [tempfile.tempdir, os.environ.get("TMPDIR"), "/tmp", "/var/tmp", "/usr/tmp"]  # noqa: S108 - as tempfile
+    writable = next((d for d in candidates if d and Path(d).is_dir() and os.access(d, os.W_OK | os.X_OK)), None)
+    here = f"temporary directory here: {writable}" if writable else "no writable temporary directory here"
     return Check(
         "storage",
         Status.PASS,
-        "not needed: the guide writes nothing to disk, not even temporary files (read-only is fine)",
+        f"not needed: the guide writes nothing to disk, not even temporary files (read-only is fine; {here})",
     )
 
 
@@ -207,8 +223,106 @@ def check_network() -> Check:
     return Check("network", Status.PASS, "not needed: the guide works offline and opens no connection")
 
 
-def run_checks(prompts: Path | None = None, *, keyboard_only: bool = False) -> list[Check]:
-    """Every check, in order. With ``keyboard_only`` the audio, speech and recognizer checks cannot FAIL."""
+def _pulse_socket() -> tuple[str, bool] | None:
+    """The PulseAudio (or PipeWire's pulse) server this process would use: (address, whether it is set explicitly by
+    $PULSE_SERVER); None when no server is configured or running (audio goes straight to ALSA devices)."""
+    server = os.environ.get("PULSE_SERVER")
+    if server:
+        return server, True
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    for path in (Path(runtime) / "pulse" / "native", Path("/run/pulse/native"), Path("/var/run/pulse/native")):
+        if path.exists():
+            return str(path), False
+    return None
+
+
+def check_sound_server() -> Check:
+    """A PulseAudio or PipeWire server that this process would use answers (a connection to its socket is accepted).
+
+    No server configured and none running is a PASS: the guide then uses the ALSA devices directly (the microphone
+    and speaker checks say whether those work). A server that is configured, or whose socket is there, but that does
+    not answer (it died or was stopped) is a FAIL: the default devices go through it, and the guide would not hear.
+    """
+    found = _pulse_socket()
+    if found is None:
+        return Check("sound server", Status.PASS, "none configured or running: the ALSA devices are used directly")
+    address, explicit = found
+    path = address.removeprefix("unix:")
+    if not path.startswith("/"):
+        return Check("sound server", Status.PASS, f"PULSE_SERVER={address} (not a local socket: not checked)")
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(2.0)
+            connection.connect(path)
+    except OSError as error:
+        where = f"PULSE_SERVER={address}" if explicit else path
+        return Check(
+            "sound server",
+            Status.FAIL,
+            f"the sound server at {where} does not answer ({error.strerror or error}): start it again "
+            "(systemctl --user restart pipewire-pulse, or pulseaudio --start)",
+        )
+    return Check("sound server", Status.PASS, f"answering at {path}")
+
+
+def check_microphone(settings: VoiceSettings | None = None) -> Check:
+    """The microphone opens as the guide opens it at start (voice_guide.speech.stack.open_voice_parts)."""
+    try:
+        from voice_guide.speech.microphone import Microphone
+    except ImportError as error:  # numpy, from the voice extras
+        return Check("microphone", Status.FAIL, f"{error.name} is not installed; install voice-guide[voice] (pip)")
+    device = settings.input_device if settings is not None else None
+    try:
+        with Microphone(device):  # (PortAudio is started quietly, as by the guide)
+            pass
+    except VoiceGuideError as error:
+        return Check("microphone", Status.FAIL, f"{error} (the guide would fall back to the keyboard)")
+    except Exception as error:  # any other PortAudio failure is reported as a FAIL line, never a traceback
+        return Check("microphone", Status.FAIL, f"the microphone cannot be opened: {error}")
+    return Check("microphone", Status.PASS, f"{'the default microphone' if device is None else device} opens")
+
+
+def check_speaker(settings: VoiceSettings | None = None) -> Check:
+    """A tenth of a second of silence plays through the output device the guide would speak through."""
+    try:
+        import numpy as np
+
+        from voice_guide.speech.playback import Player
+    except ImportError as error:  # numpy, from the voice extras
+        return Check("speaker", Status.FAIL, f"{error.name} is not installed; install voice-guide[voice] (pip)")
+    device = settings.output_device if settings is not None else None
+    try:
+        played = Player(device).play(np.zeros(1600, dtype=np.int16))
+    except VoiceGuideError as error:
+        return Check("speaker", Status.FAIL, f"{error} (the guide would only show its words)")
+    except Exception as error:  # any other PortAudio failure is reported as a FAIL line, never a traceback
+        return Check("speaker", Status.FAIL, f"the audio output cannot be played through: {error}")
+    if not played:
+        return Check("speaker", Status.FAIL, "the audio output did not play (the guide would only show its words)")
+    return Check("speaker", Status.PASS, f"{'the default output' if device is None else device} plays")
+
+
+def check_model(settings: VoiceSettings | None = None) -> Check:
+    """The recognizer the guide would load, with its ``--engine`` and ``--model`` (weights found, hashes checked)."""
+    from voice_guide.engines.loader import auto_choice, describe, load_recognizer
+
+    engine = settings.engine if settings is not None else "auto"
+    model = settings.model if settings is not None else None
+    try:
+        recognizer = load_recognizer(engine, model)
+    except ImportError as error:
+        return Check("model", Status.FAIL, f"{error.name} is not installed; install voice-guide[voice] (pip)")
+    except VoiceGuideError as error:
+        return Check("model", Status.FAIL, f"{error} (the guide would fall back to the keyboard)")
+    chose = " (chosen by --engine auto)" if engine == "auto" and auto_choice() else ""
+    return Check("model", Status.PASS, f"{describe(recognizer)}{chose}")
+
+
+def run_checks(
+    prompts: Path | None = None, *, keyboard_only: bool = False, voice: VoiceSettings | None = None
+) -> list[Check]:
+    """Every check, in order. With ``keyboard_only`` the audio, speech and recognizer checks cannot FAIL. ``voice``:
+    the guide's voice options (engine, model, devices), so that the doctor checks what the guide would use."""
     audio_output = check_audio_output()
     voice_results = [
         check_audio_input(),
@@ -216,6 +330,10 @@ def run_checks(prompts: Path | None = None, *, keyboard_only: bool = False) -> l
         check_speech_output(audio_output),
         check_recognizer(),
         check_vosk_model(),
+        check_sound_server(),
+        check_microphone(voice),
+        check_speaker(voice),
+        check_model(voice),
     ]
     if keyboard_only:
         voice_results = [

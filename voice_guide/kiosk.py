@@ -109,6 +109,8 @@ class Served(Enum):
     QUIT = "quit"
     IDLE = "idle"
     ERROR = "error"
+    INTERRUPTED = "interrupted"
+    """Ctrl-C (SIGINT) or a hang-up (SIGHUP) during the session: it is cleared and the next person served."""
 
 
 @dataclass
@@ -353,6 +355,10 @@ class Kiosk:
             result = run_session(dialog, frontend, fallback)
         except SessionIdle:
             served: Served | None = Served.IDLE
+        except KeyboardInterrupt:  # Ctrl-C at the kiosk's keyboard, or SIGHUP: this session ends, not the kiosk
+            log.info("session %d interrupted", number)
+            self._tell(station, self.content.phrase("interrupted"))
+            served = Served.INTERRUPTED
         except Exception as error:
             self._tell(station, self.content.phrase("kiosk_error"))
             self._fault(f"session {number}", error)
@@ -397,21 +403,32 @@ class Kiosk:
                 return
 
 
-# ---- SIGTERM -----------------------------------------------------------------------------------------------------
+# ---- signals -----------------------------------------------------------------------------------------------------
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise KioskStopped
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 @contextmanager
 def stop_on_sigterm() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`KioskStopped` in the main thread (wherever it is waiting)."""
-    previous = signal.signal(signal.SIGTERM, _stop)
+    """Within the block, SIGTERM raises :class:`KioskStopped` in the main thread (wherever it is waiting); SIGINT
+    and SIGHUP raise KeyboardInterrupt, which ends the current person's session (:meth:`Kiosk.serve`) or, while
+    waiting for a person, the kiosk. SIGINT is taken even when inherited ignored (a background start); a SIGHUP
+    ignored on purpose (nohup) stays ignored."""
+    wanted: dict[int, Callable[[int, FrameType | None], None]] = {signal.SIGTERM: _stop, signal.SIGINT: _interrupt}
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        wanted[signal.SIGHUP] = _interrupt
+    previous = {signum: signal.signal(signum, handler) for signum, handler in wanted.items()}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 # ---- choosing the stations for the command line ------------------------------------------------------------------

@@ -12,6 +12,11 @@ Score of one phrase (0-100): the larger of
     sentence is only ever a rough fit.
 When the best target only wins by being inside the input and another target is inside it too ("yes no"), the
 person said two things: no match.
+
+Bounds: an input longer than :data:`MAX_ANSWER_CHARS` is no match at once (it is not an answer, and the keyboard says
+so before it gets here); below that, matching takes time linear in the input (each phrase is looked for only where
+its first word occurs, and whether a phrase found lies inside a longer one is checked only against the phrases
+starting a few words before it), so no input can make it run for long.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ from voice_guide.content import Command, Content, Option, normalize_phrase
 
 CONTAINED_BASE = 70.0
 """Score of a phrase found inside an input infinitely longer than it (see module docstring)."""
+
+MAX_ANSWER_CHARS = 200
+"""The longest input (characters, before normalizing) matched at all; longer is no match. The longest phrase that
+can be said is 21 characters ("no i dont have either"), so this is about ten times that, or two or three spoken
+sentences: typing more is not an answer to a multiple-choice question. Chosen as a bound, not tuned."""
 
 
 class Fit(Enum):
@@ -87,6 +97,8 @@ class NoMatch:
     """Score of the best target, for diagnostics (0 for empty input)."""
     best_phrase: str
     """The closest phrase, for diagnostics ("" when none)."""
+    too_long: bool = False
+    """The input was longer than MAX_ANSWER_CHARS, so it was not matched at all."""
 
 
 Match = OptionMatch | CommandMatch | NoMatch
@@ -139,6 +151,8 @@ class Matcher:
 
     def match(self, heard: str, options: Sequence[Option], *, allow_digits: bool = True) -> Match:
         """Decide what ``heard`` means when ``options`` are on offer."""
+        if len(heard) > MAX_ANSWER_CHARS:
+            return NoMatch(0.0, "", too_long=True)
         if allow_digits and (digits := _DIGITS.match(heard)):
             number = int(digits.group(1))
             if 1 <= number <= len(options):
@@ -149,20 +163,17 @@ class Matcher:
         if not text:
             return NoMatch(0.0, "")
         tokens = tuple(text.split())
+        where: dict[str, list[int]] = {}  # token -> its positions in the input
+        for position, token in enumerate(tokens):
+            where.setdefault(token, []).append(position)
         best: dict[Option | Command, tuple[float, _Candidate]] = {}
         found: list[tuple[int, int, Option | Command]] = []  # phrases inside the input: (start, end token, target)
         for candidate in self.candidates(options):
-            score, starts = _score(text, tokens, candidate)
+            score, starts = _score(text, tokens, where, candidate)
             found.extend((start, start + len(candidate.tokens), candidate.target) for start in starts)
             if candidate.target not in best or score > best[candidate.target][0]:
                 best[candidate.target] = (score, candidate)
-        # A phrase inside a longer phrase that was said does not count on its own: "well I don't know" holds the
-        # "no" phrase "I don't", but only as part of "I don't know".
-        contained = {
-            target
-            for start, end, target in found
-            if not any(s <= start and end <= e and e - s > end - start for s, e, _ in found)
-        }
+        contained = _not_inside_longer(found)
         ranked = sorted(best.values(), key=lambda item: -item[0])
         top_score, top = ranked[0]
         margin = top_score - ranked[1][0] if len(ranked) > 1 else 100.0
@@ -184,11 +195,38 @@ class Matcher:
         return OptionMatch(top.target, top_score, margin, top.phrase, fit)
 
 
-def _score(text: str, tokens: tuple[str, ...], candidate: _Candidate) -> tuple[float, list[int]]:
-    """(score, the token positions where the phrase occurs as whole words inside a longer input)."""
+def _not_inside_longer(found: list[tuple[int, int, Option | Command]]) -> set[Option | Command]:
+    """The targets of the phrases found that do not lie inside a longer phrase found: "well I don't know" holds the
+    "no" phrase "I don't", but only as part of "I don't know", which does not count on its own.
+
+    A phrase (start, end) lies inside a longer one only if that one starts at most ``longest`` tokens before its end
+    (``longest``: the most tokens of any phrase found), so only those starts are looked at: linear in the input.
+    """
+    if not found:
+        return set()
+    longest = max(end - start for start, end, _ in found)
+    furthest: dict[int, int] = {}  # start token -> the furthest end of a phrase found starting there
+    for start, end, _ in found:
+        furthest[start] = max(end, furthest.get(start, end))
+    return {
+        target
+        for start, end, target in found
+        if not any(
+            furthest.get(s, -1) >= end and (s, furthest[s]) != (start, end)
+            for s in range(max(0, end - longest), start + 1)
+        )
+    }
+
+
+def _score(
+    text: str, tokens: tuple[str, ...], where: dict[str, list[int]], candidate: _Candidate
+) -> tuple[float, list[int]]:
+    """(score, the token positions where the phrase occurs as whole words inside a longer input); ``where`` maps
+    each token of the input to its positions."""
     score = fuzz.ratio(text, candidate.phrase)
     size = len(candidate.tokens)
-    starts = [i for i in range(len(tokens) - size + 1) if tokens[i : i + size] == candidate.tokens]
+    first = where.get(candidate.tokens[0], []) if candidate.tokens else []
+    starts = [i for i in first if tokens[i : i + size] == candidate.tokens]
     if size == len(tokens):
         starts = []  # the whole input, not inside it
     if starts:

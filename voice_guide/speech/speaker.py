@@ -178,17 +178,51 @@ class _Espeak:
             cls.binding, cls.sample_rate = binding, rate
             return binding
 
+    _abort = threading.Event()
+    """Set when the caller of :meth:`synthesize` was interrupted: the callback then stops the synthesis."""
+
     @classmethod
     def _on_samples(cls, wav: Any, count: int, events: Any) -> int:
         if count > 0 and cls._collected is not None:
             cls._collected.append(ctypes.string_at(wav, count * 2))
-        return 0  # 0: go on
+        return 1 if cls._abort.is_set() else 0  # 0: go on, 1: stop
 
     @classmethod
     def synthesize(cls, text: str, voice: bytes, rate: int, volume: int) -> bytes:
-        """``text`` as raw little-endian int16 at :attr:`sample_rate` (lock held throughout)."""
+        """``text`` as raw little-endian int16 at :attr:`sample_rate`.
+
+        espeak-ng runs on a worker thread while the caller waits for it. On the caller's thread, the callback would
+        be the only Python code run while espeak-ng works, so a signal handler (Ctrl-C's KeyboardInterrupt, the
+        kiosk's KioskStopped on SIGTERM) would run inside it, where ctypes prints the exception and drops it: the
+        signal was lost (a kiosk that ignored SIGTERM). Python runs signal handlers on the main thread only, so
+        now the handler runs in the caller's wait and its exception comes out of here; the synthesis is stopped.
+        """
+        done: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                done["audio"] = cls._synthesize(text, voice, rate, volume)
+            except BaseException as error:  # handed to the caller, raised there
+                done["error"] = error
+
+        worker = threading.Thread(target=work, name="espeak-ng", daemon=True)
+        worker.start()
+        try:
+            worker.join()  # interruptible: a signal's handler runs here and its exception propagates
+        except BaseException:
+            cls._abort.set()
+            raise
+        if "error" in done:
+            raise done["error"]
+        audio: bytes = done["audio"]
+        return audio
+
+    @classmethod
+    def _synthesize(cls, text: str, voice: bytes, rate: int, volume: int) -> bytes:
+        """``text`` as raw int16 (lock held throughout), on the calling thread."""
         es = cls.binding
         with cls.lock:
+            cls._abort.clear()
             if voice != cls._voice:  # selecting a voice loads its files again: only when it changes
                 if es.SetVoiceByName(voice) != es.EE_OK:
                     raise SpeechError(f"espeak-ng cannot select the voice {voice.decode(errors='replace')!r}")
