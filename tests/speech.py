@@ -63,3 +63,16 @@ def synthesize(text: str, voice: Voice = VOICES[0], pad_ms: int = 300) -> npt.ND
     samples = decode_wav(bytes(data), f"espeak-ng {text!r}")
     pad = np.zeros(16 * pad_ms, dtype=np.int16)
     return np.concatenate([pad, samples, pad])
+
+
+WITHOUT_LIBESPEAK = """
+import ctypes
+real = ctypes.cdll.LoadLibrary
+def load(name, *args, **kwargs):
+    if "espeak" in str(name):
+        raise OSError(f"{name}: cannot open shared object file")
+    return real(name, *args, **kwargs)
+ctypes.cdll.LoadLibrary = load
+"""
+"""Python to run first in a fresh process (``python -c``) so that loading libespeak-ng fails as on a machine without
+it (the real failure path: the import of the library, not a mock of the guide's code)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import RunCli
+from speech import WITHOUT_LIBESPEAK
 
 from voice_guide import doctor
 from voice_guide.doctor import Check, Status
@@ -121,15 +122,8 @@ def test_speech_output_never_passes_while_audio_output_fails(monkeypatch: pytest
 
 def test_speech_output_fails_without_the_espeak_ng_library() -> None:
     """The real failure, in a fresh process where loading libespeak-ng is made to fail."""
-    script = textwrap.dedent(
+    script = WITHOUT_LIBESPEAK + textwrap.dedent(
         """
-        import ctypes
-        real = ctypes.cdll.LoadLibrary
-        def load(name, *args, **kwargs):
-            if "espeak" in str(name):
-                raise OSError(f"{name}: cannot open shared object file")
-            return real(name, *args, **kwargs)
-        ctypes.cdll.LoadLibrary = load
         from voice_guide import doctor
         print(doctor.check_speech_output().line())
         """

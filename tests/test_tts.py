@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 from pulse import PulseServer, no_audio_devices, pulse_server
-from speech import have_espeak
+from speech import WITHOUT_LIBESPEAK, have_espeak
 
 from voice_guide.content import Content
 from voice_guide.dialog import Dialog, Mode
@@ -405,15 +405,8 @@ def test_no_output_device_shows_the_words_with_a_plain_message(content: Content)
 
 def test_without_the_espeak_ng_library_speech_falls_back_with_a_plain_message() -> None:
     """The real failure, in a fresh process where loading libespeak-ng is made to fail."""
-    script = textwrap.dedent(
+    script = WITHOUT_LIBESPEAK + textwrap.dedent(
         """
-        import ctypes, sys
-        real = ctypes.cdll.LoadLibrary
-        def load(name, *args, **kwargs):
-            if "espeak" in str(name):
-                raise OSError(f"{name}: cannot open shared object file")
-            return real(name, *args, **kwargs)
-        ctypes.cdll.LoadLibrary = load
         from voice_guide.speech import speaker
         from voice_guide.errors import SpeechError
         try:

@@ -42,6 +42,7 @@ from voice_guide.questionnaire import check_answers, state
 from voice_guide.render import unavailable_text
 from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
+from voice_guide.signals import taken
 from voice_guide.speech.speaker import SilentSpeaker
 from voice_guide.speech.stack import VoiceSettings, open_speech_output, open_voice
 from voice_guide.understand import CONFIRM_BELOW, Understanding, listen_once
@@ -285,15 +286,8 @@ def _signals_taken() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    wanted: dict[int, Any] = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: _terminate}
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-        wanted[signal.SIGHUP] = _terminate
-    previous = {signum: signal.signal(signum, handler) for signum, handler in wanted.items()}
-    try:
+    with taken(signal.default_int_handler, _terminate, _terminate):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _replace_unencodable_output() -> None:

@@ -24,7 +24,6 @@ answers or transcripts. Nothing is written to disk.
 from __future__ import annotations
 
 import logging
-import signal
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +40,7 @@ from voice_guide.errors import VoiceGuideError
 from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
 from voice_guide.render import unavailable_text
 from voice_guide.session import Frontend, Heard, Outcome, Typed, Unheard, run_session
+from voice_guide.signals import taken
 from voice_guide.start_word import StartWord
 from voice_guide.understand import Understanding
 
@@ -420,15 +420,8 @@ def stop_on_sigterm() -> Iterator[None]:
     and SIGHUP raise KeyboardInterrupt, which ends the current person's session (:meth:`Kiosk.serve`) or, while
     waiting for a person, the kiosk. SIGINT is taken even when inherited ignored (a background start); a SIGHUP
     ignored on purpose (nohup) stays ignored."""
-    wanted: dict[int, Callable[[int, FrameType | None], None]] = {signal.SIGTERM: _stop, signal.SIGINT: _interrupt}
-    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
-        wanted[signal.SIGHUP] = _interrupt
-    previous = {signum: signal.signal(signum, handler) for signum, handler in wanted.items()}
-    try:
+    with taken(_interrupt, _stop, _interrupt):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 # ---- choosing the stations for the command line ------------------------------------------------------------------
