@@ -49,11 +49,20 @@ PAD_MS = 300
 """Silence the synthetic voice has before and after its words (tests/speech.py)."""
 
 PERSONS: dict[str, tuple[dict[str, str], Urgency]] = {
-    # A woman with a mild urinary tract infection: burning when she pees, nothing else, not pregnant.
-    "uti": ({"body": "womb", "peeing": "yes", "pattern": "new"}, Urgency.SOON),
+    # A woman with a mild urinary tract infection: pain or burning when she pees, nothing else, not pregnant.
+    "uti": ({"body": "womb", "urinary": "pee"}, Urgency.SOON),
 }
 """Answers by question id (option ids); every other question is answered "no" (or "not sure" where there is no
 "no"), and the urgency the result should have."""
+
+
+def option_for(question: Question, answers: dict[str, str]) -> str:
+    """The person's option at ``question``: theirs if given, else "no" (or "not sure" where there is no "no")."""
+    wanted = answers.get(question.id)
+    ids = [o.id for o in question.options]
+    if wanted in ids:
+        return str(wanted)
+    return "no" if "no" in ids else ("not_sure" if "not_sure" in ids else ids[0])
 
 
 @dataclass
@@ -96,11 +105,7 @@ class Person:
         """How many times each question has been answered (asked again, the person rephrases)."""
 
     def _option_for(self, question: Question) -> str:
-        wanted = self.answers.get(question.id)
-        ids = [o.id for o in question.options]
-        if wanted in ids:
-            return str(wanted)
-        return "no" if "no" in ids else ("not_sure" if "not_sure" in ids else ids[0])
+        return option_for(question, self.answers)
 
     def what_to_say(self) -> str:
         dialog = self.dialog
@@ -206,7 +211,7 @@ def run_once(content: Content, engine: str, person: str, rate: int) -> dict[str,
         "turns": len(line.said),
         "read_backs": line.read_backs,
         "wrong_read_backs": line.wrong_read_backs,
-        "urgency": urgency.key if urgency else None,
+        "urgency": urgency.key if urgency is not None else None,
         "expected": expected.key,
         "gap_p50": _median(gaps),
         "gap_max": max(gaps) if gaps else float("nan"),

@@ -106,3 +106,17 @@ def test_an_answer_heard_as_repeat_counts_as_asked_again_not_as_accepted_wrong()
     assert report.outcome(answer("accept", "command:keyboard")) == "accept_wrong"
     assert report.outcome(answer("accept", "no")) == "accept_wrong"
     assert report.outcome(answer("accept", "command:repeat", expected="command:repeat")) == "accept_right"
+
+
+def test_the_live_benchmarks_people_fit_the_questions_and_get_their_urgency(content: Content) -> None:
+    """benchmarks/live.py plays a person by their answers: every question id they name exists, every option is one
+    of that question's, and answering so gives the urgency the benchmark expects (a stale person, written for old
+    questions, once made the live run report the wrong urgency)."""
+    from benchmarks.live import PERSONS, option_for
+    from voice_guide.questionnaire import state
+
+    for name, (answers, expected) in PERSONS.items():
+        for question_id, option_id in answers.items():
+            assert option_id in [o.id for o in content.question(question_id).options], (name, question_id)
+        given = {question.id: option_for(question, answers) for question in content.questions}
+        assert state(content, given).assessment.urgency is expected, name
