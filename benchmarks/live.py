@@ -150,8 +150,8 @@ class Person:
                 time.sleep(0.01)
             time.sleep(0.2)  # a person answers a moment after the beep
             feed = self.pulse.feed(samples)
-            feed.wait(30)
-            self.line.speech_ends.append(feed.finished_at - PAD_MS / 1000)
+            if feed.wait(30):  # (not when the guide stopped listening before the person finished speaking)
+                self.line.speech_ends.append(feed.finished_at - PAD_MS / 1000)
 
         threading.Thread(target=speak, daemon=True).start()
         return self.microphone.listen(complete)
