@@ -22,13 +22,17 @@ answers given so far, and never changes afterwards (later answers can only raise
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from voice_guide.content import Condition, Content, Question
 from voice_guide.errors import AnswersError
 from voice_guide.triage import MIN_CAUSE_SCORE, TOP_CAUSES, Assessment, RedFlagFinding, assess, cause_score
 from voice_guide.urgency import Urgency
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 NOT_APPLICABLE = "does not apply after the earlier answers"
 NOT_FOR_BODY = "does not fit the body answer"
@@ -68,27 +72,44 @@ class QuestionnaireState:
 def state(content: Content, answers: Mapping[str, str]) -> QuestionnaireState:
     """The questionnaire's state for these answers (question id -> option id); unknown ids are ignored here (see
     :func:`check_answers`). Results are cached, so calling it several times in one turn computes it once."""
-    key = (id(content), tuple(sorted(answers.items())))
-    cached = _CACHE.get(key)
-    if cached is not None and cached[0] is content:
-        return cached[1]
-    result = _compute(content, answers)
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (content, result)
-    return result
+    return _STATES.get(content, tuple(sorted(answers.items())), lambda: _compute(content, answers))
 
 
-_CACHE_SIZE = 256
-_CACHE: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Content, QuestionnaireState]] = {}
+class _Memo(Generic[K, V]):
+    """A bounded cache of values computed for one content (oldest dropped first); a value computed for another
+    Content object that happened to have the same id() is never returned."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: dict[tuple[int, K], tuple[Content, V]] = {}
+
+    def get(self, content: Content, key: K, compute: Callable[[], V]) -> V:
+        full = (id(content), key)
+        cached = self._values.get(full)
+        if cached is not None and cached[0] is content:
+            return cached[1]
+        value = compute()
+        if len(self._values) >= self.size:
+            self._values.pop(next(iter(self._values)))
+        self._values[full] = (content, value)
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+_STATES: _Memo[tuple[tuple[str, str], ...], QuestionnaireState] = _Memo(256)
 
 
 def forget() -> None:
     """Empty the caches: they are keyed by answers, so the next person must not find the last one's there (the
     dialog calls this when it is reset)."""
-    _CACHE.clear()
-    _SKIP_CACHE.clear()
-    _ASSESS_CACHE.clear()
+    _STATES.clear()
+    _SKIP_REASONS.clear()
+    _ASSESSMENTS.clear()
 
 
 def check_answers(content: Content, answers: Mapping[str, str]) -> None:
@@ -117,15 +138,7 @@ def check_answers(content: Content, answers: Mapping[str, str]) -> None:
 
 def _assess(content: Content, given: Mapping[str, str]) -> Assessment:
     """``assess`` of a prefix of answers, cached like the skip decisions (each turn re-walks the same prefixes)."""
-    key = (id(content), -1, tuple(given.items()))
-    cached = _ASSESS_CACHE.get(key)
-    if cached is not None and cached[0] is content:
-        return cached[1]
-    result = assess(content, given)
-    if len(_ASSESS_CACHE) >= _SKIP_CACHE_SIZE:
-        _ASSESS_CACHE.pop(next(iter(_ASSESS_CACHE)))
-    _ASSESS_CACHE[key] = (content, result)
-    return result
+    return _ASSESSMENTS.get(content, tuple(given.items()), lambda: assess(content, given))
 
 
 def _emergency(flags: tuple[RedFlagFinding, ...]) -> bool:
@@ -191,22 +204,16 @@ def _remaining_usual(content: Content, given: Mapping[str, str], current: Assess
 
 def _skip_reason(content: Content, index: int, given: Mapping[str, str], current: Assessment) -> str:
     """Why the question at ``index`` is not asked ("" when it is), cached: each turn re-walks the same prefix."""
-    key = (id(content), index, tuple(given.items()))
-    cached = _SKIP_CACHE.get(key)
-    if cached is not None and cached[0] is content:
-        return cached[1]
-    reason = _skip_reason_uncached(content, index, given, current)
-    if len(_SKIP_CACHE) >= _SKIP_CACHE_SIZE:
-        _SKIP_CACHE.pop(next(iter(_SKIP_CACHE)))
-    _SKIP_CACHE[key] = (content, reason)
-    return reason
+    return _SKIP_REASONS.get(
+        content, (index, tuple(given.items())), lambda: _skip_reason_uncached(content, index, given, current)
+    )
 
 
-_SKIP_CACHE_SIZE = 4_096
-"""Entries per cache: one consultation fills fewer than 100 (measured over scripted people), and the caches are
-emptied between people (:func:`forget`), so this only bounds memory."""
-_SKIP_CACHE: dict[tuple[int, int, tuple[tuple[str, str], ...]], tuple[Content, str]] = {}
-_ASSESS_CACHE: dict[tuple[int, int, tuple[tuple[str, str], ...]], tuple[Content, Assessment]] = {}
+_WALK_CACHE_SIZE = 4_096
+"""Entries per cache of the walk: one consultation fills fewer than 100 (measured over scripted people), and the
+caches are emptied between people (:func:`forget`), so this only bounds memory."""
+_SKIP_REASONS: _Memo[tuple[int, tuple[tuple[str, str], ...]], str] = _Memo(_WALK_CACHE_SIZE)
+_ASSESSMENTS: _Memo[tuple[tuple[str, str], ...], Assessment] = _Memo(_WALK_CACHE_SIZE)
 
 
 def _skip_reason_uncached(content: Content, index: int, given: Mapping[str, str], current: Assessment) -> str:
