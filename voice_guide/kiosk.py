@@ -41,6 +41,7 @@ from voice_guide.frontends.keyboard import KeyboardFrontend, LineReader
 from voice_guide.render import unavailable_text
 from voice_guide.session import Frontend, Heard, Outcome, Typed, Unheard, run_session
 from voice_guide.signals import taken
+from voice_guide.speech.choice import for_next_person
 from voice_guide.start_word import StartWord
 from voice_guide.understand import Understanding
 
@@ -178,6 +179,7 @@ def keyboard_station_factory(
     reader = LineReader(stdin)
 
     def build() -> Station:
+        for_next_person(speaker)
         frontend = KeyboardFrontend(content, stdin, stdout, idle_timeout=idle_timeout, reader=reader, speaker=speaker)
         return Station(frontend, KeyboardWaiter(content, reader, stdout, notice))
 
@@ -450,6 +452,7 @@ def voice_station_factory(
     start = StartWord(content, Understanding(content, settings=settings.understanding))
 
     def build() -> Station:
+        for_next_person(parts.speaker)
         voice = parts.frontend(content, stdout)
         keyboard = KeyboardFrontend(
             content, stdin, stdout, idle_timeout=idle_timeout, reader=reader, speaker=parts.speaker

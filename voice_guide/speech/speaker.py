@@ -512,6 +512,11 @@ class OpenedSpeaker:
         """True when the words are really spoken (not only shown)."""
         return isinstance(self.speaker, EspeakSpeaker | PiperSpeaker)
 
+    @property
+    def player(self) -> Player | None:
+        """What the speaker plays through (None when it only shows the words)."""
+        return self.speaker.player if isinstance(self.speaker, EspeakSpeaker | PiperSpeaker) else None
+
 
 def open_speaker(
     settings: SpeechSettings | None = None, device: Device = None, stream: TextIO | None = None

@@ -87,10 +87,14 @@ class VoiceParts:
 def open_speech_output(settings: VoiceSettings, content: Content | None = None) -> tuple[Speaker, bool, list[str]]:
     """The speaker ``settings`` ask for; whether it really speaks; and notices to give once.
 
+    A speaker that speaks is a :class:`~voice_guide.speech.choice.VoiceChoice`: the person can change its voice on
+    the touch screen, and the kiosk gives every new person the voice and rate asked for here.
+
     When nothing can speak (no speaker, no synthesizer) the speaker is a SilentSpeaker, since every front end also
     shows the words. Notices are ``content``'s plain phrases (no_speaker, no_synthesizer, piper_unavailable), or
     the technical detail when no content is given; the detail is always logged.
     """
+    from voice_guide.speech.choice import VoiceChoice
     from voice_guide.speech.speaker import SilentSpeaker, SpeechSettings, open_speaker
 
     speech = SpeechSettings(rate=settings.rate, volume=settings.volume, voice=settings.voice, tts=settings.tts)
@@ -98,7 +102,7 @@ def open_speech_output(settings: VoiceSettings, content: Content | None = None) 
     notices = [content.phrase(n.key) if content is not None else n.detail for n in opened.notices]
     if not opened.speaks:
         return SilentSpeaker(speech), False, notices
-    return opened.speaker, True, notices
+    return VoiceChoice(opened.speaker, opened.player, speech), True, notices
 
 
 def open_voice_parts(settings: VoiceSettings, content: Content | None = None) -> VoiceParts:
