@@ -31,6 +31,8 @@ from voice_guide.frontends.screen_layout import (
     Indicator,
     Local,
 )
+from voice_guide.speech.choice import VoiceChoice
+from voice_guide.speech.speaker import EspeakSpeaker, SpeechSettings
 from voice_guide.urgency import Urgency
 
 DOCS = Path(__file__).resolve().parent
@@ -78,6 +80,12 @@ def session(ui: ScreenUI, content: Content, setup: Callable[[], None] | None = N
     return frontend, dialog
 
 
+def voice_choice() -> VoiceChoice:
+    """The speech a voice session has (synthesis only: nothing is played)."""
+    settings = SpeechSettings()
+    return VoiceChoice(EspeakSpeaker(None, settings), None, settings)
+
+
 def main() -> int:
     content = load_content()
     ui = ScreenUI(content, SIZE)
@@ -88,6 +96,7 @@ def main() -> int:
         save(ui, "question")
         frontend.show(dialog.hear("no"))
         ui.voice = True  # as with a microphone
+        ui.speech = voice_choice()  # and speech: the voice button (with Piper installed)
         ui.set_status(Indicator.LISTENING)
         save(ui, "listening")
         ui.set_status(Indicator.IDLE)
@@ -98,6 +107,7 @@ def main() -> int:
         ui.set_heard("maybe")
         save(ui, "read-back")
         ui.voice = False
+        ui.speech = None
         for urgency, answers in sorted(answers_by_urgency().items(), reverse=True):
             frontend, dialog = session(ui, content)
             frontend.show(answer(content, dialog, answers))

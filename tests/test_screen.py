@@ -5,6 +5,7 @@ screenshot, voice and touch at the same time, nothing of a person left after a r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import queue
 import re
@@ -21,6 +22,7 @@ import pytest
 from conftest import CLI_TIMEOUT, cli_command
 from kiosk_helpers import Person, rng, scripted_person
 from pixels import LARGE_TEXT, TARGET, TEXT, Pixels, background, contrast, crop, ink, rgb, shows, text_contrast
+from test_choice import KeptAudio, espeak_choice, needs_piper
 from test_privacy import refuse_sockets, repo_env
 from xvfb import Display
 from xvfb import xvfb as xvfb  # the fixture
@@ -28,6 +30,7 @@ from xvfb import xvfb as xvfb  # the fixture
 from voice_guide.content import Content
 from voice_guide.dialog import Ask, Confirm, ConfirmCommand, Dialog, Event, Mode, Say, SayKind, State
 from voice_guide.engines.base import Transcript
+from voice_guide.errors import SpeechError
 from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.questionnaire import state
 from voice_guide.session import Heard, Outcome, Typed, Unheard, run_session
@@ -70,6 +73,7 @@ from voice_guide.frontends.screen_ui import (  # noqa: E402 - after the skip
     Closed,
     draw,
 )
+from voice_guide.speech.choice import VoiceChoice, for_next_person  # noqa: E402 - after the skip
 from voice_guide.speech.microphone import Completeness  # noqa: E402 - after the skip
 
 pytestmark = pytest.mark.screen
@@ -243,6 +247,34 @@ def qr_surface(text: str) -> tuple[int, object]:
     return qr.size, pygame.image.frombytes(grey, (qr.size, qr.size), "RGB")
 
 
+def with_voice_button(look: Look) -> Look:
+    """The voice button in each of its states across the cases below: "Clearer voice" on the dark theme, "Basic
+    voice" on the light one, and "Loading voice" (dimmed) at the third text size."""
+    return dataclasses.replace(
+        look, speech="piper" if look.theme is LIGHT else "espeak", speech_loading=look.scale == 2
+    )
+
+
+def test_the_voice_button_says_what_it_changes_to_and_is_shown_only_with_a_choice(
+    content: Content, fonts: Fonts
+) -> None:
+    words = Words.from_content(content)
+    view = sample_views(content)["first question"]
+
+    def voice_buttons(**look: object) -> list[Button]:
+        frame = layout(view, Look(**look), Status(), SIZE, fonts, words, content, voice=True)  # type: ignore[arg-type]
+        labels = {words.voice_clearer, words.voice_standard, words.voice_loading}
+        return [button for button in frame.buttons if button.label in labels]
+
+    assert voice_buttons() == []  # no speech, or only one voice installed
+    (clearer,) = voice_buttons(speech="espeak")
+    assert clearer.label == words.voice_clearer and clearer.enabled
+    (standard,) = voice_buttons(speech="piper")
+    assert standard.label == words.voice_standard and standard.enabled
+    (loading,) = voice_buttons(speech="espeak", speech_loading=True)
+    assert loading.label == words.voice_loading and not loading.enabled
+
+
 def test_every_page_fits_the_screen_with_44px_targets_in_every_size_theme_and_text_size(
     content: Content, fonts: Fonts
 ) -> None:
@@ -254,7 +286,7 @@ def test_every_page_fits_the_screen_with_44px_targets_in_every_size_theme_and_te
             for theme in (DARK, LIGHT):
                 for scale in range(len(TEXT_SCALES)):
                     for summary in (False, True) if view.kind is Kind.RESULT else (False,):
-                        look = Look(theme=theme, scale=scale, summary=summary)
+                        look = with_voice_button(Look(theme=theme, scale=scale, summary=summary))
                         frame = layout(
                             view, look, Status(), size, fonts, words, content, voice=True, qr_modules=modules
                         )
@@ -280,7 +312,7 @@ def test_rendered_pages_show_their_words_with_aa_contrast_and_the_qr_code_reads_
             summaries = (False, True) if view.kind is Kind.RESULT else (False,)
             for summary in summaries:
                 modules, surface = qr_surface(view.summary) if summary else (0, None)
-                look = Look(theme=theme, scale=scale, summary=summary)
+                look = with_voice_button(Look(theme=theme, scale=scale, summary=summary))
                 frame = layout(view, look, Status(), size, fonts, words, content, voice=True, qr_modules=modules)
                 pixels = render(frame, fonts, surface)
                 check_pixels(frame, pixels, fonts)
@@ -666,6 +698,153 @@ def test_voice_and_touch_at_once_a_touch_stops_the_speech_and_the_listening(
     assert speaker.stops >= 1
     assert listener.cancels >= 1
     assert any(isinstance(turn.transcript, Transcript) and turn.transcript.text == "no" for turn in voice.turns)
+
+
+# ---- the voice button: the clearer voice chosen on screen ---------------------------------------------------------
+
+
+def voice_at_screen(
+    content: Content, ui: ScreenUI
+) -> tuple[VoiceChoice, HeldListener, ScreenFrontend, list[tuple[str, str]]]:
+    """A screen front end speaking with a real espeak-ng / Piper choice (audio kept, not played), listening with a
+    HeldListener; and what was said, as (voice, text)."""
+    choice = espeak_choice(KeptAudio())
+    said: list[tuple[str, str]] = []
+    say = choice.say
+
+    def noting(text: str) -> None:
+        said.append((choice.current, text))
+        say(text)
+
+    choice.say = noting  # type: ignore[method-assign]
+    listener = HeldListener()
+    voice = VoiceFrontend(content, EchoRecognizer(), listener, choice, out=None)
+    return choice, listener, ScreenFrontend(content, ui, voice), said
+
+
+def run_with_person(ui: ScreenUI, frontend: ScreenFrontend, content: Content, person: Callable[[], None]) -> Outcome:
+    """A session on ``frontend`` while ``person`` acts on a thread; the person's failure fails the test."""
+    failed: list[BaseException] = []
+
+    def acting() -> None:
+        try:
+            person()
+        except BaseException as error:
+            failed.append(error)
+            ui.inputs.put(Closed())
+
+    thread = threading.Thread(target=acting, daemon=True)
+    thread.start()
+    result = run_session(Dialog(content, frontend.mode), frontend, ScreenFrontend(content, ui))
+    thread.join(20)
+    if failed:
+        raise failed[0]
+    return result.outcome
+
+
+def stop_by_touch(ui: ScreenUI, content: Content, hands: Hands) -> None:
+    """Touch Stop (and Yes, if asked whether to stop), and wait for the goodbye."""
+    words = Words.from_content(content)
+    _, frame = shown_frame(ui, lambda view, frame: view.kind is not Kind.WAITING)
+    hands.press(frame.button(words.quit))
+    view, frame = shown_frame(ui, lambda view, frame: view.kind in (Kind.CONFIRM, Kind.GOODBYE))
+    if view.kind is Kind.CONFIRM:
+        hands.press(frame.button(f"1  {content.confirm_options[0].text}"))
+        shown_frame(ui, lambda view, frame: view.kind is Kind.GOODBYE)
+
+
+def steady_shot(ui: ScreenUI, display: Display) -> tuple[Frame, Pixels]:
+    """The frame drawn last and the X server's pixels of it (taken again if the screen changed meanwhile)."""
+    for _ in range(50):
+        drawn, frame = ui.draws, ui.frame
+        time.sleep(0.1)  # the X server shows what was flipped
+        pixels = x_screenshot(display)
+        if frame is not None and ui.draws == drawn:
+            return frame, pixels
+    raise AssertionError("the screen did not keep still for a screenshot")
+
+
+def has_button(label: str) -> Callable[[View, Frame], bool]:
+    return lambda view, frame: any(button.label == label and button.enabled for button in frame.buttons)
+
+
+@needs_piper
+def test_on_x11_the_voice_button_says_the_question_again_in_the_clearer_voice_and_the_next_person_hears_the_default(
+    content: Content, on_xvfb: tuple[ScreenUI, Display], fonts: Fonts
+) -> None:
+    ui, display = on_xvfb
+    choice, listener, frontend, said = voice_at_screen(content, ui)
+    words = Words.from_content(content)
+    hands = x_hands(display)
+    first = content.questions[0]
+    shots: list[tuple[Frame, Pixels]] = []
+
+    def person() -> None:
+        assert listener.listening.wait(10)  # the welcome and the first question have been said
+        shown_frame(ui, lambda view, frame: view.kind is Kind.QUESTION and has_button(words.voice_clearer)(view, frame))
+        frame, pixels = steady_shot(ui, display)
+        shots.append((frame, pixels))
+        hands.press(frame.button(words.voice_clearer))  # a real click, through the X server
+        _, frame = shown_frame(ui, has_button(words.voice_standard))
+        assert listener.listening.wait(10)
+        deadline = time.monotonic() + 15
+        while not any(voice == "piper" and first.text in text for voice, text in said):
+            assert time.monotonic() < deadline, said
+            time.sleep(0.05)
+        assert listener.listening.wait(10)
+        shots.append(steady_shot(ui, display))
+        listener.heard.put("no")  # answered by voice, in the new voice's session
+        shown_frame(ui, lambda view, frame: view.kind is Kind.QUESTION and view.prompt != first.text)
+        stop_by_touch(ui, content, hands)
+
+    outcome = run_with_person(ui, frontend, content, person)
+
+    assert outcome is Outcome.QUIT
+    before = [text for voice, text in said if voice == "espeak"]
+    after = [text for voice, text in said if voice == "piper"]
+    assert any(first.text in text for text in before)  # asked in the standard voice first,
+    assert any(first.text in text for text in after)  # then again, at the press, in the clearer one
+    assert said.index(next(item for item in said if item[0] == "piper")) > 0
+    assert all(voice == "piper" for voice, _ in said[said.index(("piper", after[0])) :])  # and it stays chosen
+    for frame, pixels in shots:
+        check_pixels(frame, pixels, fonts)  # the voice button's label and contrast, as X shows them
+    # The next person: the standard voice and rate, and the button offers the clearer voice again.
+    for_next_person(choice)
+    drawn = ui.draws
+    ui.reset()
+    ui.wait_drawn(drawn)
+    assert (choice.current, choice.rate) == ("espeak", 175)
+    shown_frame(ui, lambda view, frame: view.kind is Kind.WAITING and has_button(words.voice_clearer)(view, frame))
+
+
+def test_a_voice_that_cannot_start_is_said_on_screen_and_the_voice_stays(
+    content: Content, offscreen: ScreenUI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    choice, listener, frontend, said = voice_at_screen(content, offscreen)
+    words = Words.from_content(content)
+    hands = posted_hands()
+
+    def broken(name: str) -> None:
+        raise SpeechError("the clearer voice could not load: out of memory")
+
+    monkeypatch.setattr(choice, "_load", broken)
+    monkeypatch.setattr(choice, "choices", ("espeak", "piper"))  # as if Piper were installed
+
+    def person() -> None:
+        assert listener.listening.wait(10)
+        _, frame = shown_frame(offscreen, has_button(words.voice_clearer))
+        asked = len(said)
+        hands.press(frame.button(words.voice_clearer))
+        _, frame = shown_frame(
+            offscreen, lambda view, frame: any(words.voice_failed in " ".join(b.lines) for b in frame.texts("message"))
+        )
+        assert frame.button(words.voice_clearer).enabled  # it can be tried again
+        time.sleep(0.3)
+        assert len(said) == asked  # nothing said again: the question stands
+        stop_by_touch(offscreen, content, hands)
+
+    assert run_with_person(offscreen, frontend, content, person) is Outcome.QUIT
+    assert {voice for voice, _ in said} == {"espeak"}
 
 
 def test_the_microphone_stops_listening_when_cancelled() -> None:

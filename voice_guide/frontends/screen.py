@@ -66,7 +66,9 @@ from voice_guide.start_word import StartWord
 if TYPE_CHECKING:
     from voice_guide.frontends.voice import VoiceFrontend
     from voice_guide.kiosk import StationFactory
+    from voice_guide.speech.choice import VoiceChoice
     from voice_guide.speech.microphone import Completeness
+    from voice_guide.speech.speaker import Speaker
     from voice_guide.speech.stack import VoiceParts, VoiceSettings
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,7 @@ class ScreenFrontend:
         """Make this front end the one the screen reports touches to (a station's voice and touch-only front ends
         share one screen)."""
         self.ui.voice = self.voice is not None
+        self.ui.speech = _choice(self.voice.speaker if self.voice is not None else None)
         self.ui.on_touch = self._touched
 
     # -- Frontend protocol --
@@ -304,6 +307,13 @@ class ScreenFrontend:
 _NOTHING = object()
 
 
+def _choice(speaker: Speaker | None) -> VoiceChoice | None:
+    """The voice choice behind a speaker, for the screen's voice button (None: no button)."""
+    from voice_guide.speech.choice import VoiceChoice
+
+    return speaker if isinstance(speaker, VoiceChoice) else None
+
+
 # ---- the kiosk: waiting for the next person, and a station per person --------------------------------------------
 
 
@@ -340,6 +350,7 @@ class ScreenWaiter:
             shown.append(self.notice)
         self.ui.reset(" ".join(shown))
         self.ui.voice = self.voice is not None
+        self.ui.speech = _choice(self.voice.speaker if self.voice is not None else None)
         self.ui.on_touch = None
         stop = threading.Event()
         listening = None
@@ -395,6 +406,7 @@ def screen_stations(
     touch and keys, saying why on the waiting page.
     """
     from voice_guide.kiosk import Station
+    from voice_guide.speech.choice import for_next_person
 
     parts: VoiceParts | None = None
     notice = ""
@@ -422,6 +434,7 @@ def screen_stations(
         waiter = ScreenWaiter(content, ui, notice, parts, start)
         if parts is None:
             return Station(touch, waiter)
+        for_next_person(parts.speaker)
         voice = ScreenFrontend(content, ui, parts.frontend(content, None))
         return Station(voice, waiter, fallback=touch)
 

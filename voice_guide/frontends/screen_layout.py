@@ -313,6 +313,11 @@ class Look:
     page: int = 0
     summary: bool = False
     """Showing the summary page at the result."""
+    speech: str = ""
+    """The voice speaking now ("espeak" or "piper"), when the person can change it; "" shows no voice button (no
+    speech, or only one voice installed)."""
+    speech_loading: bool = False
+    """The chosen voice is loading (its button is shown dimmed)."""
 
 
 @dataclass
@@ -402,6 +407,10 @@ class Words:
     smaller: str
     light: str
     dark: str
+    voice_clearer: str
+    voice_standard: str
+    voice_loading: str
+    voice_failed: str
     summary: str
     summary_intro: str
     back_to_result: str
@@ -515,8 +524,9 @@ def _at_bottom(buttons: list[Button], bottom: int) -> list[Button]:
 
 
 def _top_bar(stack: _Stack, words: Words, look: Look, size: tuple[int, int], left_text: str, scale: float) -> None:
-    """What this page is ("Question 4 of about 10", "Page 2 of 5") on the left, the text-size and theme controls on
-    the right (at the base size, so they stay where they are when the text grows)."""
+    """What this page is ("Question 4 of about 10", "Page 2 of 5") on the left, the text-size, theme and voice
+    controls on the right (at the base size, so they stay where they are when the text grows). Each control's label
+    says what pressing it does ("Light screen", "Clearer voice")."""
     control = _px("control", size, 1.0)
     theme_label = words.light if look.theme is DARK else words.dark
     specs: list[ButtonSpec] = [
@@ -524,8 +534,13 @@ def _top_bar(stack: _Stack, words: Words, look: Look, size: tuple[int, int], lef
         (words.larger, Local("larger"), look.scale < len(TEXT_SCALES) - 1),
         (theme_label, Local("theme")),
     ]
+    if look.speech_loading:
+        specs.append((words.voice_loading, Local("voice"), False))
+    elif look.speech:
+        specs.append((words.voice_standard if look.speech == "piper" else words.voice_clearer, Local("voice")))
     pad, gap = max(16, control // 2), max(12, control // 3)
-    natural = sum(max(TARGET, stack.fonts.width(spec[0], control) + 2 * pad) for spec in specs) + gap * 2
+    natural = sum(max(TARGET, stack.fonts.width(spec[0], control) + 2 * pad) for spec in specs)
+    natural += gap * (len(specs) - 1)
     row_width = min(stack.width, natural)
     area = Rect(stack.left + stack.width - row_width, stack.y, row_width, 0)
     buttons = button_rows(stack.fonts, specs, control, "control", area, fill=False)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from voice_guide.content import Content
-from voice_guide.errors import VoiceGuideError
+from voice_guide.errors import SpeechError, VoiceGuideError
 from voice_guide.frontends.screen_layout import (
     DARK,
     LIGHT,
@@ -46,6 +46,7 @@ from voice_guide.frontends.screen_layout import (
 if TYPE_CHECKING:
     import pygame
 
+    from voice_guide.speech.choice import VoiceChoice
     from voice_guide.summary import QrImage
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,11 @@ class ScreenUI:
         """Called (from the UI thread) on every touch, click or key: the front end stops the speech with it."""
         self.voice = False
         """Whether voice is on (only changes the hint's words)."""
+        self.speech: VoiceChoice | None = None
+        """The voice the person can change with the voice button; None shows no button. Set by the front end in
+        use (only when it speaks)."""
+        self._person = 0
+        """Counts resets, so that a voice that finishes loading after its person left changes nothing on screen."""
         self._lock = threading.Lock()
         self._view = View()
         self._look = Look()
@@ -276,6 +282,7 @@ class ScreenUI:
         """Forget everything about the person: their view, what was heard or typed, the summary and its QR code, and
         the settings they chose; drop unread input. The screen shows the waiting page (with ``notice``, if any)."""
         with self._lock:
+            self._person += 1
             self._view = View()
             self._look = Look()
             self._status = Status(notice=notice)
@@ -457,6 +464,9 @@ class ScreenUI:
         if isinstance(action, Answer):
             self.inputs.put(action.text)
             return
+        if action.name == "voice":
+            self._change_voice()
+            return
         with self._lock:
             look = self._look
             if action.name == "larger":
@@ -474,6 +484,38 @@ class ScreenUI:
                 look.page = 0
             look.page = max(0, look.page)
 
+    def _change_voice(self) -> None:
+        """The voice button (UI thread): load the other voice on a thread of its own (Piper takes a second or more,
+        and the screen must not freeze), then ask for the page again, so that it is heard in the new voice."""
+        choice = self.speech
+        with self._lock:
+            target = choice.other if choice is not None else None
+            if choice is None or target is None or self._look.speech_loading:
+                return
+            self._look.speech_loading = True
+            person = self._person
+        repeat = self.content.command("repeat").words[0]
+
+        def change() -> None:
+            try:
+                choice.choose(target)
+                failed = False
+            except SpeechError as error:
+                log.warning("the %s voice could not be used: %s", target, error)
+                failed = True
+            with self._lock:
+                if self._person != person:
+                    return  # the person has gone: nothing of theirs is shown or asked for
+                self._look.speech_loading = False
+                if failed:
+                    self._status.notice = self.words.voice_failed
+                again = not failed and self._view.kind in (Kind.QUESTION, Kind.CONFIRM, Kind.RESULT)
+            if again:
+                self.inputs.put(repeat)
+            self._wake()
+
+        threading.Thread(target=change, name="screen-voice-choice", daemon=True).start()
+
     def _paint(self, surface: pygame.Surface, fonts: Fonts) -> None:
         import pygame
 
@@ -481,6 +523,9 @@ class ScreenUI:
             view, look, status = self._view, dataclasses.replace(self._look), dataclasses.replace(self._status)
             qr = self._qr
             pressed = self._pressed
+        speech = self.speech
+        if self.voice and speech is not None and speech.other is not None:
+            look.speech = speech.current
         modules = qr.size if qr is not None else 0
         frame = layout(
             view, look, status, self._size, fonts, self.words, self.content, voice=self.voice, qr_modules=modules
