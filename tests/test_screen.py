@@ -35,7 +35,7 @@ from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.questionnaire import state
 from voice_guide.session import Heard, Outcome, Typed, Unheard, run_session
 from voice_guide.summary import summary_text
-from voice_guide.testing import EchoRecognizer, RecordingSpeaker, utterance
+from voice_guide.testing import DEVICE_GONE, EchoRecognizer, RecordingSpeaker, ScriptedListener, utterance
 from voice_guide.triage import assess
 from voice_guide.urgency import Urgency
 
@@ -1007,6 +1007,84 @@ def test_no_microphone_is_said_plainly_and_the_screen_carries_on_by_touch(
     assert kiosk_notice == notice
     station = factory()
     assert station.fallback is None and isinstance(station.waiter, ScreenWaiter) and station.waiter.notice == notice
+
+
+def test_without_a_microphone_the_screen_still_speaks_and_offers_the_voice_button(
+    content: Content, offscreen: ScreenUI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voice_guide.errors import DeviceMissingError
+    from voice_guide.frontends.screen import screen_frontends, screen_stations
+    from voice_guide.speech import stack
+    from voice_guide.speech.stack import VoiceSettings
+
+    def no_microphone(settings: VoiceSettings, content: Content | None = None) -> None:
+        raise DeviceMissingError("microphone", "no usable microphone")
+
+    audio = KeptAudio()
+    choice = espeak_choice(audio)
+    monkeypatch.setattr(stack, "open_voice_parts", no_microphone)
+    monkeypatch.setattr(stack, "open_speech_output", lambda settings, content=None: (choice, True, []))
+    frontend, _, notice = screen_frontends(content, offscreen, VoiceSettings())
+    assert frontend.voice is None and frontend.speaker is choice
+    frontend.notice(notice)  # what the command line does first: shown, and now spoken too
+    assert len(audio.played) == 1
+    frontend.show(Dialog(content, frontend.mode).start())
+    assert len(audio.played) == 2  # the welcome and the first question, said
+    if choice.other is not None:  # Piper is installed: the person can choose it here too
+        shown_frame(offscreen, has_button(Words.from_content(content).voice_clearer))
+    factory, _ = screen_stations(content, offscreen, keyboard=False, idle_timeout=1.0)
+    choice.faster()
+    station = factory()
+    assert isinstance(station.frontend, ScreenFrontend) and station.frontend.speaker is choice
+    assert choice.rate == 175  # a new person: the rate the guide was started with
+    factory, _ = screen_stations(content, offscreen, keyboard=True, idle_timeout=1.0)
+    keyboard_station = factory()
+    assert isinstance(keyboard_station.frontend, ScreenFrontend) and keyboard_station.frontend.speaker is None
+
+
+def test_a_microphone_that_fails_mid_session_hands_over_to_touch_and_the_guide_keeps_speaking(
+    content: Content, offscreen: ScreenUI
+) -> None:
+    speaker = RecordingSpeaker()
+    listener = ScriptedListener(["no", DEVICE_GONE])
+    voice = VoiceFrontend(content, EchoRecognizer(), listener, speaker, out=None)
+    frontend = ScreenFrontend(content, offscreen, voice)
+    fallback = ScreenFrontend(content, offscreen, speaker=speaker)
+    hands = posted_hands()
+    second = content.questions[1]
+    asked_next: list[str] = []
+
+    def person() -> None:
+        _, frame = shown_frame(
+            offscreen,
+            lambda view, frame: view.kind is Kind.QUESTION and view.prompt == second.text and not offscreen.voice,
+        )
+        hands.press(frame.button(f"2  {second.options[1].text}"))
+        view, _ = shown_frame(offscreen, lambda view, frame: view.kind is Kind.QUESTION and view.prompt != second.text)
+        asked_next.append(view.prompt)
+        stop_by_touch(offscreen, content, hands)
+
+    failed: list[BaseException] = []
+
+    def acting() -> None:
+        try:
+            person()
+        except BaseException as error:
+            failed.append(error)
+            offscreen.inputs.put(Closed())
+
+    thread = threading.Thread(target=acting, daemon=True)
+    thread.start()
+    dialog = Dialog(content, frontend.mode)
+    result = run_session(dialog, frontend, fallback)
+    thread.join(20)
+    if failed:
+        raise failed[0]
+    assert result.fell_back
+    fell_back = content.phrase("fell_back", reason="The microphone stopped working.")
+    after = speaker.said[next(i for i, text in enumerate(speaker.said) if fell_back in text) :]
+    assert any(second.text in text for text in after)  # the question asked again after the hand-over, aloud
+    assert asked_next and any(asked_next[0] in text for text in after)  # and the next one, answered by touch
 
 
 def test_a_notice_stays_on_screen_until_the_person_answers(content: Content, offscreen: ScreenUI) -> None:

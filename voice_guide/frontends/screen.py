@@ -47,7 +47,7 @@ from voice_guide.dialog import (
     Event,
     Mode,
 )
-from voice_guide.errors import VoiceGuideError
+from voice_guide.errors import AudioError, SpeechError, VoiceGuideError
 from voice_guide.frontends.screen_layout import (
     Indicator,
     View,
@@ -59,7 +59,7 @@ from voice_guide.frontends.screen_ui import (
     ScreenUI,
     Stoppable,
 )
-from voice_guide.render import unavailable_text
+from voice_guide.render import spoken_text, unavailable_text
 from voice_guide.session import Heard, Recognized, Typed, Unheard
 from voice_guide.start_word import StartWord
 
@@ -106,7 +106,9 @@ class ScreenFrontend:
 
     Without voice the mode is KEYBOARD, with voice VOICE. Touches and keys send the option's own words, and they and
     whatever is typed are :class:`~voice_guide.session.Typed` in both modes: judged by the typed rules (typed numbers
-    pick options, commands act at once), never by the rules for what a microphone heard.
+    pick options, commands act at once), never by the rules for what a microphone heard. Without voice, ``speaker``
+    (if any) still says everything shown: a person whose microphone failed, or a kiosk with none, keeps hearing the
+    guide.
     """
 
     def __init__(
@@ -116,10 +118,13 @@ class ScreenFrontend:
         voice: VoiceFrontend | None = None,
         *,
         idle_timeout: float | None = None,
+        speaker: Speaker | None = None,
     ) -> None:
         self.content = content
         self.ui = ui
         self.voice = voice
+        self.speaker = voice.speaker if voice is not None else speaker
+        """What speaks the guide's words (the voice front end's speaker, or ``speaker``); None: the screen is silent."""
         self.idle_timeout = idle_timeout
         """Without voice: seconds with no touch or key after which a turn counts as silent (the kiosk's idle watch
         counts those); None waits for ever. With voice the microphone's no-input timeout decides."""
@@ -133,7 +138,7 @@ class ScreenFrontend:
         """Make this front end the one the screen reports touches to (a station's voice and touch-only front ends
         share one screen)."""
         self.ui.voice = self.voice is not None
-        self.ui.speech = _choice(self.voice.speaker if self.voice is not None else None)
+        self.ui.speech = _choice(self.speaker)
         self.ui.on_touch = self._touched
 
     # -- Frontend protocol --
@@ -144,16 +149,28 @@ class ScreenFrontend:
         self._interrupted.clear()
         self._view = view_for(self.content, events, self._view, datetime.date.today())
         self.ui.present(self._view)
-        if self.voice is None:
+        if self.speaker is None:
             return
         if self._interrupted.is_set() or not self.ui.inputs.empty():
             self._pass_rate_changes(events)  # answered ahead: not spoken, but "faster" still counts
             return
         self.ui.set_status(Indicator.SPEAKING)
         try:
-            self.voice.show(events)
+            if self.voice is not None:
+                self.voice.show(events)
+            else:
+                self._say(" ".join(text for text in (spoken_text(self.content, event) for event in events) if text))
         finally:
             self.ui.set_status(Indicator.IDLE)
+
+    def _say(self, text: str) -> None:
+        """Without voice: speak ``text``; a failure is logged only (every word is on the screen)."""
+        if self.speaker is None or not text:
+            return
+        try:
+            self.speaker.say(text)
+        except (AudioError, SpeechError) as error:
+            log.warning("could not speak on the screen: %s", error)
 
     def listen(self, dialog: Dialog) -> Heard:
         self._take_screen()
@@ -192,10 +209,10 @@ class ScreenFrontend:
     def notice(self, text: str) -> None:
         self._take_screen()
         self.ui.notice(text)
-        if self.voice is not None:
+        if self.speaker is not None:
             self.ui.set_status(Indicator.SPEAKING)
             try:
-                self.voice.notice(text)
+                self.voice.notice(text) if self.voice is not None else self._say(text)
             finally:
                 self.ui.set_status(Indicator.IDLE)
 
@@ -204,19 +221,17 @@ class ScreenFrontend:
     def _touched(self) -> None:
         """A touch or key (UI thread): stop the speech; the touch itself is the answer, if it was one."""
         self._interrupted.set()
-        if self.voice is not None:
-            speaker = self.voice.speaker
-            if isinstance(speaker, Stoppable):
-                speaker.stop()
+        if isinstance(self.speaker, Stoppable):
+            self.speaker.stop()
 
     def _pass_rate_changes(self, events: Sequence[Event]) -> None:
         from voice_guide.dialog import ChangeRate
 
-        if self.voice is None:
+        if self.speaker is None:
             return
         for event in events:
             if isinstance(event, ChangeRate):
-                self.voice.speaker.faster() if event.step > 0 else self.voice.speaker.slower()
+                self.speaker.faster() if event.step > 0 else self.speaker.slower()
 
     def _start_turn(self, dialog: Dialog) -> None:
         voice = self.voice
@@ -333,11 +348,15 @@ class ScreenWaiter:
         notice: str = "",
         voice: VoiceParts | None = None,
         start: StartWord | None = None,
+        *,
+        speaker: Speaker | None = None,
     ) -> None:
         self.content = content
         self.ui = ui
         self.notice = notice
         self.voice = voice
+        self.speaker = voice.speaker if voice is not None else speaker
+        """The guide's speech (for the voice button on the waiting page); None: silent."""
         self.start = start or StartWord(content)
         """Decides whether what was heard is a start word (the same decision as the terminal kiosk's)."""
 
@@ -350,7 +369,7 @@ class ScreenWaiter:
             shown.append(self.notice)
         self.ui.reset(" ".join(shown))
         self.ui.voice = self.voice is not None
-        self.ui.speech = _choice(self.voice.speaker if self.voice is not None else None)
+        self.ui.speech = _choice(self.speaker)
         self.ui.on_touch = None
         stop = threading.Event()
         listening = None
@@ -402,8 +421,9 @@ def screen_stations(
     """The kiosk's stations on the screen, and a notice for the waiting page ("" when there is none).
 
     With voice (unless ``keyboard``): each person gets a screen front end with a fresh voice front end, and a
-    touch-only one as the fallback (a microphone that fails mid-session hands over, answers kept); without voice,
-    touch and keys, saying why on the waiting page.
+    touch-only one as the fallback (a microphone that fails mid-session hands over, answers kept, and the guide
+    still speaks); without a microphone, touch and keys, with speech when a speaker works, saying why on the waiting
+    page. With ``keyboard``: touch and keys only, silent. Every person starts with the voice and rate asked for.
     """
     from voice_guide.kiosk import Station
     from voice_guide.speech.choice import for_next_person
@@ -411,6 +431,7 @@ def screen_stations(
     parts: VoiceParts | None = None
     notice = ""
     start: StartWord | None = None
+    speech: Speaker | None = None
     if not keyboard:
         from voice_guide.speech.stack import VoiceSettings as Settings
         from voice_guide.speech.stack import open_voice_parts
@@ -422,7 +443,9 @@ def screen_stations(
             notice = unavailable_text(content, error, screen=True) or content.phrase(
                 "screen_no_voice", reason=str(error)
             )
+            speech = _speech_only(content, settings or Settings())
         else:
+            speech = parts.speaker
             log.info("kiosk voice: %s", " ".join(parts.notices))
             from voice_guide.understand import Understanding
 
@@ -430,11 +453,11 @@ def screen_stations(
             start = StartWord(content, understanding)
 
     def build() -> Station:
-        touch = ScreenFrontend(content, ui, idle_timeout=idle_timeout)
-        waiter = ScreenWaiter(content, ui, notice, parts, start)
+        for_next_person(speech)
+        touch = ScreenFrontend(content, ui, idle_timeout=idle_timeout, speaker=speech)
+        waiter = ScreenWaiter(content, ui, notice, parts, start, speaker=speech)
         if parts is None:
             return Station(touch, waiter)
-        for_next_person(parts.speaker)
         voice = ScreenFrontend(content, ui, parts.frontend(content, None))
         return Station(voice, waiter, fallback=touch)
 
@@ -445,11 +468,11 @@ def screen_frontends(
     content: Content, ui: ScreenUI, settings: VoiceSettings | None, *, require_voice: bool = False
 ) -> tuple[ScreenFrontend, ScreenFrontend | None, str]:
     """``voice-guide --screen``: the screen front end (with voice unless ``settings`` is None), its touch-only
-    fallback, and a notice to show ("" when there is none). VoiceGuideError when ``require_voice`` and voice
-    cannot be used."""
-    touch = ScreenFrontend(content, ui)
+    fallback (still speaking), and a notice to show ("" when there is none). Without a microphone the screen front
+    end is touch-only, speaking when a speaker works. VoiceGuideError when ``require_voice`` and voice cannot be
+    used."""
     if settings is None:
-        return touch, None, ""
+        return ScreenFrontend(content, ui), None, ""
     from voice_guide.speech.stack import open_voice_parts
 
     try:
@@ -459,8 +482,17 @@ def screen_frontends(
             raise
         log.info("voice is not available: %s", error)
         notice = unavailable_text(content, error, screen=True) or content.phrase("screen_no_voice", reason=str(error))
-        return touch, None, notice
+        return ScreenFrontend(content, ui, speaker=_speech_only(content, settings)), None, notice
+    touch = ScreenFrontend(content, ui, speaker=parts.speaker)
     return ScreenFrontend(content, ui, parts.frontend(content, None)), touch, ""
+
+
+def _speech_only(content: Content, settings: VoiceSettings) -> Speaker | None:
+    """Speech for a screen with no microphone: the speaker ``settings`` ask for, or None when nothing can speak."""
+    from voice_guide.speech.stack import open_speech_output
+
+    speaker, speaks, _ = open_speech_output(settings, content)
+    return speaker if speaks else None
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -524,7 +524,7 @@ class ScreenUI:
             qr = self._qr
             pressed = self._pressed
         speech = self.speech
-        if self.voice and speech is not None and speech.other is not None:
+        if speech is not None and speech.other is not None:
             look.speech = speech.current
         modules = qr.size if qr is not None else 0
         frame = layout(
