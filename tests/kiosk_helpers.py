@@ -126,6 +126,10 @@ class RecordingFrontend:
         self.log = log
         self.mode = inner.mode
 
+    @property
+    def speaks(self) -> bool:
+        return self.inner.speaks
+
     def show(self, events: Sequence[Event]) -> None:
         for event in events:
             if isinstance(event, Ask) and self.log.first_ask is None:

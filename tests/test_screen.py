@@ -1127,6 +1127,7 @@ class ShownEvents:
     def __init__(self, inner: ScreenFrontend) -> None:
         self.inner = inner
         self.mode = inner.mode
+        self.speaks = inner.speaks
         self.events: list[Event] = []
 
     def show(self, events: Sequence[Event]) -> None:

@@ -488,6 +488,7 @@ class BrokenMicrophoneFrontend:
     """A voice front end whose microphone fails at the first answer."""
 
     mode = Mode.VOICE
+    speaks = True
 
     def show(self, events: object) -> None:
         pass
@@ -506,6 +507,20 @@ def test_after_a_microphone_fallback_the_keyboard_keeps_speaking(content: Conten
     assert result.fell_back
     assert speaker.said[0] == content.phrase("fell_back", reason="the microphone stopped (was it unplugged?)")
     assert any(content.questions[0].text in said for said in speaker.said[1:])  # the question, spoken again
+
+
+def test_a_keyboard_that_speaks_takes_slower_and_faster_and_a_silent_one_says_why_not(content: Content) -> None:
+    speaker = RecordingSpeaker()
+    out = io.StringIO()
+    keyboard = KeyboardFrontend(content, io.StringIO("slower\nslower\nfaster\nquit\nyes\n"), out, speaker=speaker)
+    run_session(Dialog(content, Mode.KEYBOARD), keyboard)
+    assert speaker.rate == 175 - 25
+    assert content.phrase("slower") in out.getvalue() and content.phrase("faster") in out.getvalue()
+    assert content.phrase("rate_only_voice") not in out.getvalue()
+    silent = io.StringIO()
+    run_session(Dialog(content, Mode.KEYBOARD), KeyboardFrontend(content, io.StringIO("faster\nquit\nyes\n"), silent))
+    assert content.phrase("rate_only_voice") in silent.getvalue()
+    assert content.phrase("faster") not in silent.getvalue()
 
 
 @pytest.mark.audio

@@ -166,6 +166,9 @@ class Dialog:
     ) -> None:
         self.content = content
         self.mode = mode
+        self.speaks = mode is Mode.VOICE
+        """Whether the front end says the guide's words aloud (a keyboard or touch screen can too): then "faster"
+        and "slower" change the speech; else they are answered with "rate_only_voice". The session sets it."""
         self.understanding = understanding or Understanding(content, matcher)
         self._answers: dict[str, str] = {}
         self._state = State.ASKING
@@ -379,7 +382,7 @@ class Dialog:
 
     def _rate(self, step: int) -> list[Event]:
         phrase = self.content.phrase
-        if self.mode is not Mode.VOICE:
+        if not self.speaks:
             return [Say(phrase("rate_only_voice")), *self._prompt_again()]
         return [ChangeRate(step), Say(phrase("faster" if step > 0 else "slower")), *self._prompt_again()]
 

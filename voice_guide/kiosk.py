@@ -264,6 +264,10 @@ class IdleWatch:
         self.mode: Mode = inner.mode
         self._silent = 0
 
+    @property
+    def speaks(self) -> bool:
+        return self.inner.speaks
+
     def show(self, events: Sequence[Event]) -> None:
         self.inner.show(events)
 

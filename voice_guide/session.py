@@ -54,6 +54,10 @@ class Frontend(Protocol):
 
     mode: Mode
 
+    @property
+    def speaks(self) -> bool:
+        """Whether the guide's words are said aloud (then "faster" and "slower" change the speech)."""
+
     def show(self, events: Sequence[Event]) -> None:
         """Present events (print and/or speak)."""
 
@@ -95,6 +99,7 @@ def run_session(dialog: Dialog, frontend: Frontend, fallback: Frontend | None = 
     """Run a conversation to its end. ``fallback`` takes over if ``frontend`` fails or the person asks to type."""
     current = frontend
     dialog.mode = current.mode
+    dialog.speaks = current.speaks
     events: list[Event] = dialog.start()
     while True:
         try:
@@ -111,6 +116,7 @@ def run_session(dialog: Dialog, frontend: Frontend, fallback: Frontend | None = 
             if switch.failure is not None:
                 fallback.notice(dialog.content.phrase("fell_back", reason=str(switch.failure)))
             current = fallback
+            dialog.speaks = fallback.speaks
             events = dialog.resume(answers, fallback.mode)
             continue
         if heard is None:

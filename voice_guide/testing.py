@@ -128,6 +128,7 @@ class ScriptedFrontend:
     def __init__(self, script: Sequence[Heard | str], mode: Mode = Mode.KEYBOARD) -> None:
         self.script: list[Heard] = [Typed(item) if isinstance(item, str) else item for item in script]
         self.mode = mode
+        self.speaks = mode is Mode.VOICE
         self.shown: list[Event] = []
         """Every event shown, in order."""
         self.notices: list[str] = []

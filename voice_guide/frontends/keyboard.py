@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from voice_guide.content import Content
-from voice_guide.dialog import Dialog, Event, Mode
+from voice_guide.dialog import ChangeRate, Dialog, Event, Mode
 from voice_guide.errors import AudioError, SpeechError
 from voice_guide.matcher import MAX_ANSWER_CHARS
 from voice_guide.render import printed_lines, spoken_text
@@ -170,8 +170,14 @@ class KeyboardFrontend:
         self.speaker = speaker
         """Also speaks what is shown (None: print only)."""
 
+    @property
+    def speaks(self) -> bool:
+        return self.speaker is not None
+
     def show(self, events: Sequence[Event]) -> None:
         for event in events:
+            if isinstance(event, ChangeRate) and self.speaker is not None:
+                self.speaker.faster() if event.step > 0 else self.speaker.slower()
             for line in printed_lines(self.content, event):
                 print(line, file=self.stdout)
         self.stdout.flush()

@@ -143,6 +143,10 @@ class ScreenFrontend:
 
     # -- Frontend protocol --
 
+    @property
+    def speaks(self) -> bool:
+        return self.speaker is not None
+
     def show(self, events: Sequence[Event]) -> None:
         self._take_screen()
         self._finish_turn()
@@ -159,6 +163,7 @@ class ScreenFrontend:
             if self.voice is not None:
                 self.voice.show(events)
             else:
+                self._pass_rate_changes(events)
                 self._say(" ".join(text for text in (spoken_text(self.content, event) for event in events) if text))
         finally:
             self.ui.set_status(Indicator.IDLE)

@@ -56,6 +56,10 @@ class VoiceFrontend:
     quick_end: bool = True
     """End an answer at a short pause when it is already complete (see EndpointSettings.quick_silence)."""
 
+    @property
+    def speaks(self) -> bool:
+        return True
+
     def show(self, events: Sequence[Event]) -> None:
         words = []
         for event in events:
