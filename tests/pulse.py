@@ -230,10 +230,12 @@ class PulseServer:
 
     def close(self) -> None:
         self._closing.set()
-        if self._feeder is not None:
-            self._feeder.join(5)
+        # The server goes first: while nothing records, the feeder can be blocked writing to a full FIFO, and only
+        # the pipe's reader going away (EPIPE) frees it at once (joining first cost 5 s a test).
         self.process.kill()
         self.process.wait(10)
+        if self._feeder is not None:
+            self._feeder.join(5)
         self.log.close()
 
     @contextlib.contextmanager
