@@ -387,6 +387,22 @@ def test_open_speaker_chooses_by_setting(pulse: PulseServer, monkeypatch: pytest
 
 
 @pytest.mark.audio
+@pytest.mark.live_audio
+@needs_espeak
+@pytest.mark.parametrize("tts", ["espeak", pytest.param("piper", marks=needs_piper)])
+def test_the_guide_speaks_with_a_voice_the_person_can_change(content: Content, pulse: PulseServer, tts: str) -> None:
+    """What every front end gets (open_speech_output): the voice asked for, through the real player, changeable."""
+    from voice_guide.speech.choice import VoiceChoice
+
+    speaker, speaks, notices = open_speech_output(VoiceSettings(tts=tts, rate=200), content)
+    assert speaks and notices == []
+    assert isinstance(speaker, VoiceChoice) and speaker.current == tts and speaker.rate == 200
+    assert isinstance(speaker.speaker, PiperSpeaker if tts == "piper" else EspeakSpeaker)
+    assert isinstance(speaker.player, Player) and speaker.speaker.player is speaker.player
+    assert speaker.choices == (("espeak", "piper") if HAVE_PIPER else ("espeak",))
+
+
+@pytest.mark.audio
 def test_no_output_device_shows_the_words_with_a_plain_message(content: Content) -> None:
     shown = io.StringIO()
     with no_audio_devices():
