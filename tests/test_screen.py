@@ -33,7 +33,7 @@ from voice_guide.engines.base import Transcript
 from voice_guide.errors import SpeechError
 from voice_guide.frontends.voice import VoiceFrontend
 from voice_guide.questionnaire import state
-from voice_guide.session import Heard, Outcome, Typed, Unheard, run_session
+from voice_guide.session import Heard, Outcome, SessionResult, Typed, Unheard, run_session
 from voice_guide.summary import summary_text
 from voice_guide.testing import DEVICE_GONE, EchoRecognizer, RecordingSpeaker, ScriptedListener, utterance
 from voice_guide.triage import assess
@@ -722,8 +722,15 @@ def voice_at_screen(
     return choice, listener, ScreenFrontend(content, ui, voice), said
 
 
-def run_with_person(ui: ScreenUI, frontend: ScreenFrontend, content: Content, person: Callable[[], None]) -> Outcome:
-    """A session on ``frontend`` while ``person`` acts on a thread; the person's failure fails the test."""
+def run_with_person(
+    ui: ScreenUI,
+    frontend: ScreenFrontend,
+    content: Content,
+    person: Callable[[], None],
+    fallback: ScreenFrontend | None = None,
+) -> SessionResult:
+    """A session on ``frontend`` (``fallback``: a touch-only one by default) while ``person`` acts on a thread; the
+    person's failure fails the test."""
     failed: list[BaseException] = []
 
     def acting() -> None:
@@ -735,11 +742,11 @@ def run_with_person(ui: ScreenUI, frontend: ScreenFrontend, content: Content, pe
 
     thread = threading.Thread(target=acting, daemon=True)
     thread.start()
-    result = run_session(Dialog(content, frontend.mode), frontend, ScreenFrontend(content, ui))
+    result = run_session(Dialog(content, frontend.mode), frontend, fallback or ScreenFrontend(content, ui))
     thread.join(20)
     if failed:
         raise failed[0]
-    return result.outcome
+    return result
 
 
 def stop_by_touch(ui: ScreenUI, content: Content, hands: Hands) -> None:
@@ -797,7 +804,7 @@ def test_on_x11_the_voice_button_says_the_question_again_in_the_clearer_voice_an
         shown_frame(ui, lambda view, frame: view.kind is Kind.QUESTION and view.prompt != first.text)
         stop_by_touch(ui, content, hands)
 
-    outcome = run_with_person(ui, frontend, content, person)
+    outcome = run_with_person(ui, frontend, content, person).outcome
 
     assert outcome is Outcome.QUIT
     before = [text for voice, text in said if voice == "espeak"]
@@ -843,7 +850,7 @@ def test_a_voice_that_cannot_start_is_said_on_screen_and_the_voice_stays(
         assert len(said) == asked  # nothing said again: the question stands
         stop_by_touch(offscreen, content, hands)
 
-    assert run_with_person(offscreen, frontend, content, person) is Outcome.QUIT
+    assert run_with_person(offscreen, frontend, content, person).outcome is Outcome.QUIT
     assert {voice for voice, _ in said} == {"espeak"}
 
 
@@ -1064,22 +1071,7 @@ def test_a_microphone_that_fails_mid_session_hands_over_to_touch_and_the_guide_k
         asked_next.append(view.prompt)
         stop_by_touch(offscreen, content, hands)
 
-    failed: list[BaseException] = []
-
-    def acting() -> None:
-        try:
-            person()
-        except BaseException as error:
-            failed.append(error)
-            offscreen.inputs.put(Closed())
-
-    thread = threading.Thread(target=acting, daemon=True)
-    thread.start()
-    dialog = Dialog(content, frontend.mode)
-    result = run_session(dialog, frontend, fallback)
-    thread.join(20)
-    if failed:
-        raise failed[0]
+    result = run_with_person(offscreen, frontend, content, person, fallback)
     assert result.fell_back
     fell_back = content.phrase("fell_back", reason="The microphone stopped working.")
     after = speaker.said[next(i for i, text in enumerate(speaker.said) if fell_back in text) :]

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from voice_guide.content import Content
 from voice_guide.dialog import ChangeRate, Dialog, Event, Mode
-from voice_guide.errors import AudioError, SpeechError
 from voice_guide.matcher import MAX_ANSWER_CHARS
 from voice_guide.render import printed_lines, spoken_text
 from voice_guide.session import Heard, Typed, Unheard
+from voice_guide.speech.speaker import say_shown
 
 if TYPE_CHECKING:
     from voice_guide.speech.speaker import Speaker
@@ -184,13 +184,7 @@ class KeyboardFrontend:
         self._say(" ".join(text for text in (spoken_text(self.content, event) for event in events) if text))
 
     def _say(self, text: str) -> None:
-        """Speak ``text`` when there is a speaker; a failure is logged only (everything is on screen anyway)."""
-        if self.speaker is None or not text:
-            return
-        try:
-            self.speaker.say(text)
-        except (AudioError, SpeechError) as error:
-            log.warning("could not speak at the keyboard: %s", error)
+        say_shown(self.speaker, text, "at the keyboard")
 
     def listen(self, dialog: Dialog) -> Heard:
         while True:

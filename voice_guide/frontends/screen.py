@@ -47,7 +47,7 @@ from voice_guide.dialog import (
     Event,
     Mode,
 )
-from voice_guide.errors import AudioError, SpeechError, VoiceGuideError
+from voice_guide.errors import VoiceGuideError
 from voice_guide.frontends.screen_layout import (
     Indicator,
     View,
@@ -169,13 +169,10 @@ class ScreenFrontend:
             self.ui.set_status(Indicator.IDLE)
 
     def _say(self, text: str) -> None:
-        """Without voice: speak ``text``; a failure is logged only (every word is on the screen)."""
-        if self.speaker is None or not text:
-            return
-        try:
-            self.speaker.say(text)
-        except (AudioError, SpeechError) as error:
-            log.warning("could not speak on the screen: %s", error)
+        """Without voice: speak ``text`` (see say_shown)."""
+        from voice_guide.speech.speaker import say_shown
+
+        say_shown(self.speaker, text, "on the screen")
 
     def listen(self, dialog: Dialog) -> Heard:
         self._take_screen()

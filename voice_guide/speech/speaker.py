@@ -99,6 +99,17 @@ class Speaker(Protocol):
         """Speak slower from now on (bounded); returns the new rate."""
 
 
+def say_shown(speaker: Speaker | None, text: str, where: str) -> None:
+    """Speak words that are also shown (a keyboard or touch screen that speaks): nothing to do without a speaker or
+    words; a failure is only logged, with ``where`` ("at the keyboard", "on the screen"), since every word is shown."""
+    if speaker is None or not text:
+        return
+    try:
+        speaker.say(text)
+    except (AudioError, SpeechError) as error:
+        log.warning("could not speak %s: %s", where, error)
+
+
 class _RateControl:
     """faster()/slower() shared by every speaker."""
 
