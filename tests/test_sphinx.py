@@ -203,6 +203,28 @@ def test_partial_paths_are_rejected(recognizer: PocketsphinxRecognizer, content:
         assert heard.text == "" or heard.text in phrases
 
 
+def test_every_phrase_the_guide_listens_for_is_in_the_dictionary(
+    recognizer: PocketsphinxRecognizer, content: Content
+) -> None:
+    """At every question, at a read-back and at the result: a word the dictionary lacks would silently shrink the
+    grammar (the second edition's "sciatica" did; it is now in ADDED_WORDS)."""
+    understanding = Understanding(content)
+    turns = [understanding.asking(q) for q in content.questions] + [
+        understanding.confirming(),
+        understanding.at_result(),
+    ]
+    missing = {word for turn in turns for word in recognizer.missing_words(understanding.phrases(turn))}
+    assert missing == set(), f"add these words to ADDED_WORDS in voice_guide/engines/sphinx.py: {sorted(missing)}"
+
+
+def test_an_added_word_is_heard(recognizer: PocketsphinxRecognizer, content: Content) -> None:
+    understanding = Understanding(content)
+    question = next(q for q in content.questions if any("sciatica" in s for o in q.options for s in o.synonyms))
+    phrases = understanding.phrases(understanding.asking(question))
+    heard = [recognizer.recognize(synthesize("I have sciatica", voice), phrases).text for voice in VOICES[:2]]
+    assert "i have sciatica" in heard, heard
+
+
 def test_missing_words_are_reported_and_left_out(
     recognizer: PocketsphinxRecognizer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -99,6 +99,15 @@ class SphinxSettings:
     unexplained, and nearly every answer was rejected (report voices, white 10 dB: 51% right -> 3.5%)."""
 
 
+ADDED_WORDS: dict[str, str] = {
+    "sciatica": "S AY AE T IH K AH",
+}
+"""Words of the guide's phrases that pocketsphinx's bundled dictionary lacks, with their pronunciation (its phone
+set, no stress marks), added when the recognizer loads. Without them, phrases with the word are left out of the
+grammar ("I have sciatica" could not be heard). tests/test_sphinx.py checks that every phrase in prompts/ is
+spelled, so a new word in the content fails there, pointing here."""
+
+
 class PocketsphinxRecognizer:
     """asr.Recognizer backed by pocketsphinx's bundled English model (no download)."""
 
@@ -118,6 +127,9 @@ class PocketsphinxRecognizer:
             )
         except (RuntimeError, ValueError, OSError) as error:
             raise RecognizerError(f"pocketsphinx could not load its bundled English model: {error}") from None
+        for word, phones in ADDED_WORDS.items():
+            if self._decoder.lookup_word(word) is None:
+                self._decoder.add_word(word, phones, True)
         self._searches: dict[tuple[str, ...], tuple[str, dict[str, str]]] = {}
         self._spelling: dict[str, str | None] = {}
         self._active = ""
