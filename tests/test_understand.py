@@ -216,6 +216,26 @@ def test_a_yes_to_a_read_back_must_be_clear_and_a_no_is_taken(understanding: Und
 # ---- typed -------------------------------------------------------------------------------------------------------
 
 
+def test_an_answer_spoken_by_its_place_in_the_list_is_read_back_with_its_words(
+    understanding: Understanding, content: Content, fever: Turn
+) -> None:
+    """ "the first one" and "the fifth one", "three" and "true" sound alike (Whisper heard espeak's "the fifth one" as
+    "the first one" and "true" as "three", each with a posterior above TAKE_AT), and the option's words were never
+    said: by voice a place is always read back, however sure the recognizer; typed, a place is taken as it is."""
+    back = understanding.asking(content.question("back"))
+    assert len(back.options) >= 5
+    sure = understanding.spoken(scored(0.001, the_first_one=0.999), back)
+    assert (sure.action, sure.option, sure.why) == (Action.READ_BACK, back.options[0], (Why.BY_PLACE,))
+    bare = understanding.spoken(Transcript("three", 0.95, heard("three", 0.95)), fever)
+    assert (bare.action, bare.option and bare.option.id, bare.why) == (Action.READ_BACK, "not_sure", (Why.BY_PLACE,))
+    words = understanding.spoken(scored(0.001, not_sure=0.999), fever)
+    assert words.action is Action.TAKE  # the same answer in its own words is taken
+    assert understanding.typed("the first one", back).action is Action.TAKE
+    assert understanding.typed("3", fever).action is Action.TAKE
+    off = UnderstandingSettings(confirm_below=0.0)  # acoustic doubts off (a trusted transcript, e.g. converse)
+    assert Understanding(content, settings=off).spoken(scored(0.001, the_first_one=0.999), back).action is Action.TAKE
+
+
 def test_typed_rules(understanding: Understanding, content: Content, fever: Turn) -> None:
     assert understanding.typed("2", fever).option == content.question("rf_fever").option("no")
     assert understanding.typed("yse", fever).action is Action.READ_BACK  # a typo is read back

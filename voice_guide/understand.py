@@ -28,7 +28,10 @@ A decision is one of three actions, with its meaning and the reasons behind it:
    about when in doubt.
 5. *Answers*: a doubtful answer is read back. At a warning-sign question, the answer that raises no warning sign
    (usually "no") needs more certainty (asymmetric safety: a wrong "no" can miss an emergency, a wrong "yes" only
-   over-triages). A question marked ``always_confirm`` is always read back. To "Is that right?" a "yes" must be
+   over-triages). A question marked ``always_confirm`` is always read back. An answer *spoken* by its place in the
+   list ("the first one", "three") is always read back, with the option's own words: the place words are short and
+   sound alike ("first" / "fifth", "three" / "true" / "free", "one" / "won"), the answer's words are not in what was
+   said, so nothing else checks them, and the person may misremember the order. To "Is that right?" a "yes" must be
    clear (a doubtful yes asks again), while a "no" is taken (the question is then simply asked again).
 
 **Typed** text has its own rules: no acoustic doubts; typed numbers pick options; a fuzzy match (a typo, or an
@@ -148,6 +151,8 @@ class Why(Enum):
     """The command would forget every answer (or end the guide)."""
     LEAVES_VOICE = "leaves_voice"
     """The command would switch from speaking to typing."""
+    BY_PLACE = "by_place_in_list"
+    """The answer was spoken by its place in the list ("the first one"), which sounds like other places."""
     UNCLEAR_YES = "unclear_yes"
     """A "yes" to "is that right?" must be clear."""
     CLEAR = "clear"
@@ -270,6 +275,8 @@ class Understanding:
         self.matcher = matcher or Matcher(content)
         self.settings = settings or UnderstandingSettings()
         self._reassuring = _reassuring_options(content)
+        self._by_place = frozenset(normalize_phrase(word) for words in content.ordinals for word in words)
+        """Every phrase that picks an option by its place ("the second one", "two")."""
         self._meaning_cache: dict[tuple[Option, ...], dict[str, str | None]] = {}
 
     # ---- turns ---------------------------------------------------------------------------------------------------
@@ -338,6 +345,8 @@ class Understanding:
             if any(self._rival(alternative, meaning, turn) for alternative in checked):
                 doubts.append(Why.RIVAL)
         if self.settings.doubts:
+            if isinstance(match, OptionMatch) and normalize_phrase(match.phrase) in self._by_place:
+                doubts.append(Why.BY_PLACE)
             if transcript.unexplained is not None and transcript.unexplained > UNEXPLAINED_DOUBT:
                 doubts.append(Why.UNEXPLAINED)
             if transcript.snr_db is not None and transcript.snr_db < NOISY_BELOW_DB:
