@@ -44,7 +44,7 @@ from voice_guide.report import assessment_json
 from voice_guide.session import Frontend, Outcome, run_session
 from voice_guide.signals import taken
 from voice_guide.speech.speaker import SilentSpeaker
-from voice_guide.speech.stack import VoiceSettings, open_speech_output, open_voice
+from voice_guide.speech.stack import VoiceSettings, open_voice, speech_without_microphone
 from voice_guide.understand import CONFIRM_BELOW, Understanding, listen_once
 
 EXIT_OK = 0
@@ -309,8 +309,7 @@ def _run(content: Content, args: argparse.Namespace) -> int:
             if args.voice:
                 raise
             log.info("voice is not available: %s", error)
-            speaker, speaks, _ = open_speech_output(voice_settings(args), content)  # speak while the person types
-            keyboard.speaker = speaker if speaks else None
+            keyboard.speaker = speech_without_microphone(voice_settings(args), content)  # speak while they type
             keyboard.notice(
                 unavailable_text(content, error) or f"Using the keyboard: voice is not available ({error})."
             )

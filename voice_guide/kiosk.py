@@ -500,12 +500,12 @@ def station_factory(
             notice = unavailable_text(content, error) or content.phrase(
                 "kiosk_keyboard_only", reason=f"voice is not available ({error})."
             )
-            from voice_guide.speech.stack import VoiceSettings, open_speech_output
+            from voice_guide.speech.stack import VoiceSettings, speech_without_microphone
 
-            speaker, speaks, _ = open_speech_output(settings or VoiceSettings(), content)  # speak while they type
+            speaker = speech_without_microphone(settings or VoiceSettings(), content)  # speak while they type
             # The waiting screen shows it (after clearing the screen), so nothing more to show once.
             factory = keyboard_station_factory(
-                content, stdin, stdout, idle_timeout=idle_timeout, notice=notice, speaker=speaker if speaks else None
+                content, stdin, stdout, idle_timeout=idle_timeout, notice=notice, speaker=speaker
             )
             return factory, None
         return factory, " ".join(notices)

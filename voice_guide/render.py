@@ -6,6 +6,7 @@ Printed text is plain and linear: no colour, no cursor movement, one idea per li
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from voice_guide.content import Content, Option
 from voice_guide.dialog import (
@@ -24,6 +25,9 @@ from voice_guide.dialog import (
 )
 from voice_guide.errors import DeviceMissingError
 from voice_guide.report import result_paragraphs
+
+if TYPE_CHECKING:
+    from voice_guide.speech.speaker import Speaker
 
 
 def _numbered(options: tuple[Option, ...]) -> list[str]:
@@ -76,6 +80,18 @@ def printed_lines(content: Content, event: Event) -> list[str]:
     if isinstance(event, ChangeRate | SwitchToKeyboard | End):
         return []
     raise TypeError(f"unknown event {event!r}")  # pragma: no cover
+
+
+def spoken_words(content: Content, events: Sequence[Event]) -> str:
+    """What is said for these events, in one piece ("" when none has words)."""
+    return " ".join(text for text in (spoken_text(content, event) for event in events) if text)
+
+
+def follow_rate_changes(speaker: Speaker, events: Sequence[Event]) -> None:
+    """Make ``speaker`` faster or slower for every "faster" / "slower" (ChangeRate) among ``events``."""
+    for event in events:
+        if isinstance(event, ChangeRate):
+            speaker.faster() if event.step > 0 else speaker.slower()
 
 
 def spoken_text(content: Content, event: Event) -> str:

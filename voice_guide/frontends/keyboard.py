@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from voice_guide.content import Content
-from voice_guide.dialog import ChangeRate, Dialog, Event, Mode
+from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.matcher import MAX_ANSWER_CHARS
-from voice_guide.render import printed_lines, spoken_text
+from voice_guide.render import follow_rate_changes, printed_lines, spoken_words
 from voice_guide.session import Heard, Typed, Unheard
 from voice_guide.speech.speaker import say_shown
 
@@ -176,12 +176,12 @@ class KeyboardFrontend:
 
     def show(self, events: Sequence[Event]) -> None:
         for event in events:
-            if isinstance(event, ChangeRate) and self.speaker is not None:
-                self.speaker.faster() if event.step > 0 else self.speaker.slower()
             for line in printed_lines(self.content, event):
                 print(line, file=self.stdout)
         self.stdout.flush()
-        self._say(" ".join(text for text in (spoken_text(self.content, event) for event in events) if text))
+        if self.speaker is not None:
+            follow_rate_changes(self.speaker, events)
+        self._say(spoken_words(self.content, events))
 
     def _say(self, text: str) -> None:
         say_shown(self.speaker, text, "at the keyboard")

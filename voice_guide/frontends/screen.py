@@ -59,8 +59,9 @@ from voice_guide.frontends.screen_ui import (
     ScreenUI,
     Stoppable,
 )
-from voice_guide.render import spoken_text, unavailable_text
+from voice_guide.render import follow_rate_changes, spoken_words, unavailable_text
 from voice_guide.session import Heard, Recognized, Typed, Unheard
+from voice_guide.speech.speaker import say_shown
 from voice_guide.start_word import StartWord
 
 if TYPE_CHECKING:
@@ -156,23 +157,17 @@ class ScreenFrontend:
         if self.speaker is None:
             return
         if self._interrupted.is_set() or not self.ui.inputs.empty():
-            self._pass_rate_changes(events)  # answered ahead: not spoken, but "faster" still counts
+            follow_rate_changes(self.speaker, events)  # answered ahead: not spoken, but "faster" still counts
             return
         self.ui.set_status(Indicator.SPEAKING)
         try:
             if self.voice is not None:
                 self.voice.show(events)
             else:
-                self._pass_rate_changes(events)
-                self._say(" ".join(text for text in (spoken_text(self.content, event) for event in events) if text))
+                follow_rate_changes(self.speaker, events)
+                say_shown(self.speaker, spoken_words(self.content, events), "on the screen")
         finally:
             self.ui.set_status(Indicator.IDLE)
-
-    def _say(self, text: str) -> None:
-        """Without voice: speak ``text`` (see say_shown)."""
-        from voice_guide.speech.speaker import say_shown
-
-        say_shown(self.speaker, text, "on the screen")
 
     def listen(self, dialog: Dialog) -> Heard:
         self._take_screen()
@@ -214,7 +209,7 @@ class ScreenFrontend:
         if self.speaker is not None:
             self.ui.set_status(Indicator.SPEAKING)
             try:
-                self.voice.notice(text) if self.voice is not None else self._say(text)
+                self.voice.notice(text) if self.voice is not None else say_shown(self.speaker, text, "on the screen")
             finally:
                 self.ui.set_status(Indicator.IDLE)
 
@@ -225,15 +220,6 @@ class ScreenFrontend:
         self._interrupted.set()
         if isinstance(self.speaker, Stoppable):
             self.speaker.stop()
-
-    def _pass_rate_changes(self, events: Sequence[Event]) -> None:
-        from voice_guide.dialog import ChangeRate
-
-        if self.speaker is None:
-            return
-        for event in events:
-            if isinstance(event, ChangeRate):
-                self.speaker.faster() if event.step > 0 else self.speaker.slower()
 
     def _start_turn(self, dialog: Dialog) -> None:
         voice = self.voice
@@ -436,7 +422,7 @@ def screen_stations(
     speech: Speaker | None = None
     if not keyboard:
         from voice_guide.speech.stack import VoiceSettings as Settings
-        from voice_guide.speech.stack import open_voice_parts
+        from voice_guide.speech.stack import open_voice_parts, speech_without_microphone
 
         try:
             parts = open_voice_parts(settings or Settings())
@@ -445,7 +431,7 @@ def screen_stations(
             notice = unavailable_text(content, error, screen=True) or content.phrase(
                 "screen_no_voice", reason=str(error)
             )
-            speech = _speech_only(content, settings or Settings())
+            speech = speech_without_microphone(settings or Settings(), content)
         else:
             speech = parts.speaker
             log.info("kiosk voice: %s", " ".join(parts.notices))
@@ -475,7 +461,7 @@ def screen_frontends(
     used."""
     if settings is None:
         return ScreenFrontend(content, ui), None, ""
-    from voice_guide.speech.stack import open_voice_parts
+    from voice_guide.speech.stack import open_voice_parts, speech_without_microphone
 
     try:
         parts = open_voice_parts(settings)
@@ -484,17 +470,9 @@ def screen_frontends(
             raise
         log.info("voice is not available: %s", error)
         notice = unavailable_text(content, error, screen=True) or content.phrase("screen_no_voice", reason=str(error))
-        return ScreenFrontend(content, ui, speaker=_speech_only(content, settings)), None, notice
+        return ScreenFrontend(content, ui, speaker=speech_without_microphone(settings, content)), None, notice
     touch = ScreenFrontend(content, ui, speaker=parts.speaker)
     return ScreenFrontend(content, ui, parts.frontend(content, None)), touch, ""
-
-
-def _speech_only(content: Content, settings: VoiceSettings) -> Speaker | None:
-    """Speech for a screen with no microphone: the speaker ``settings`` ask for, or None when nothing can speak."""
-    from voice_guide.speech.stack import open_speech_output
-
-    speaker, speaks, _ = open_speech_output(settings, content)
-    return speaker if speaks else None
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from voice_guide.content import Content
-from voice_guide.dialog import ChangeRate, Dialog, Event, Mode
+from voice_guide.dialog import Dialog, Event, Mode
 from voice_guide.engines.base import Recognizer, Transcript
 from voice_guide.errors import AudioError, SpeechError
-from voice_guide.render import printed_lines, spoken_text
+from voice_guide.render import follow_rate_changes, printed_lines, spoken_words
 from voice_guide.session import Heard, Recognized, Unheard
 from voice_guide.speech.speaker import Speaker
 
@@ -61,20 +61,15 @@ class VoiceFrontend:
         return True
 
     def show(self, events: Sequence[Event]) -> None:
-        words = []
-        for event in events:
-            if isinstance(event, ChangeRate):
-                self.speaker.faster() if event.step > 0 else self.speaker.slower()
-            if self.out is not None:
+        follow_rate_changes(self.speaker, events)
+        if self.out is not None:
+            for event in events:
                 for line in printed_lines(self.content, event):
                     print(line, file=self.out)
-            text = spoken_text(self.content, event)
-            if text:
-                words.append(text)
-        if self.out is not None:
             self.out.flush()
+        words = spoken_words(self.content, events)
         if words:
-            self._say(" ".join(words))
+            self._say(words)
 
     def _cue(self, which: str) -> None:
         if self.cue is None:

@@ -105,6 +105,13 @@ def open_speech_output(settings: VoiceSettings, content: Content | None = None) 
     return VoiceChoice(opened.speaker, opened.player, speech), True, notices
 
 
+def speech_without_microphone(settings: VoiceSettings, content: Content | None = None) -> Speaker | None:
+    """Speech for a front end that shows every word and takes typed or touched answers (no microphone): the
+    speaker ``settings`` ask for, or None when nothing can speak (see :func:`open_speech_output`)."""
+    speaker, speaks, _ = open_speech_output(settings, content)
+    return speaker if speaks else None
+
+
 def open_voice_parts(settings: VoiceSettings, content: Content | None = None) -> VoiceParts:
     """Load the recognizer, check the microphone, and set up speech output (or silence, saying why).
 
